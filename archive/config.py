@@ -1,0 +1,70 @@
+"""Settings: every knob with its default and its help, read from ARCHIVE_* environment variables on request
+(never at import time)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, field, replace
+from pathlib import Path
+
+
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = _setting(Path("var"), "Folder that holds the archive (SQLite store, later the indexes).")
+    max_file_mb: float = _setting(20.0, "Files larger than this many MB are refused at ingest.")
+    chunk_words: int = _setting(120, "Words per chunk; all-MiniLM-L6-v2 reads 256 word pieces, so keep it well below.")
+    chunk_overlap: int = _setting(30, "Words shared by consecutive chunks of one long turn.")
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.home) / "archive.sqlite3"
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        return {f.name: f.metadata["help"] for f in fields(cls)}
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> "Settings":
+        """ARCHIVE_HOME, ARCHIVE_MAX_FILE_MB, ... then explicit overrides (None means 'not given')."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get("ARCHIVE_" + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "home" in values:
+            values["home"] = Path(values["home"])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        from .errors import BadRequestError
+        if self.max_file_mb <= 0:
+            raise BadRequestError("max_file_mb must be positive", "set ARCHIVE_MAX_FILE_MB to a number above 0")
+        if not (10 <= self.chunk_words <= 180):
+            raise BadRequestError(f"chunk_words={self.chunk_words} is out of range",
+                                  "use 10-180 words so a chunk fits the model's 256 word pieces")
+        if not (0 <= self.chunk_overlap < self.chunk_words // 2 + 1):
+            raise BadRequestError(f"chunk_overlap={self.chunk_overlap} is out of range",
+                                  "use 0 up to half of chunk_words")
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def _coerce(name, typ, raw: str):
+    from .errors import BadRequestError
+    kind = typ if isinstance(typ, str) else getattr(typ, "__name__", str(typ))
+    try:
+        if "int" in kind:
+            return int(raw)
+        if "float" in kind:
+            return float(raw)
+    except ValueError:
+        raise BadRequestError(f"ARCHIVE_{name.upper()}={raw!r} is not a number", "fix or unset that variable") from None
+    return raw

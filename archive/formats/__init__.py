@@ -1,0 +1,168 @@
+"""Transcript layouts. Each reader module owns one *family* of layouts and exposes
+
+    NAME: str                                   the name `--format NAME` selects
+    sniff(text: str, path: Path) -> bool        does this text look like my family?
+    read(text: str, path: Path) -> Draft        turns and whatever metadata the file carries
+
+`read_transcript` detects the family (or takes the one asked for), then settles roles, sections, positions and
+metadata (file < sidecar NAME.meta.json < caller) into a Transcript. Only this package knows file layouts.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import roles
+from ..errors import InputFileError
+from ..models import OPERATOR, Participant, SourceFile, Transcript, Turn
+from ..roles import DraftTurn
+from .decode import decode
+
+META_KEYS = ("company", "ticker", "exchange", "year", "quarter", "date")
+
+
+@dataclass
+class Draft:
+    """What a reader found in a file."""
+    turns: list[DraftTurn]
+    participants: list[Participant] = field(default_factory=list)
+    sections_marked: bool = False      # True when the file itself says where the Q&A starts
+    company: str | None = None
+    ticker: str | None = None
+    exchange: str | None = None
+    year: int | None = None
+    quarter: int | None = None
+    date: str | None = None
+    title: str | None = None
+
+
+def readers():
+    from . import json_turns, speaker_blocks, speaker_lines, token_table
+    # Order matters: the most specific signatures first, the loosest family last.
+    return [json_turns, token_table, speaker_blocks, speaker_lines]
+
+
+def format_names() -> list[str]:
+    return [r.NAME for r in readers()]
+
+
+def detect(text: str, path: Path):
+    for reader in readers():
+        if reader.sniff(text, path):
+            return reader
+    raise InputFileError(f"{path}: not a transcript: no known layout matches "
+                         f"(known: {', '.join(format_names())})",
+                         "check the file, or name its layout with --format")
+
+
+def sidecar_meta(path: Path) -> dict:
+    """NAME.meta.json beside NAME.ext (or NAME.ext.meta.json) supplies metadata the file lacks."""
+    for candidate in (path.with_name(path.stem + ".meta.json"), path.with_name(path.name + ".meta.json")):
+        if candidate.is_file():
+            try:
+                data = json.loads(candidate.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as e:
+                raise InputFileError(f"{candidate}: malformed sidecar JSON ({e})",
+                                     "fix the sidecar or remove it") from None
+            if not isinstance(data, dict):
+                raise InputFileError(f"{candidate}: sidecar must be a JSON object", 'e.g. {"ticker": "KC"}')
+            return check_meta(data, str(candidate))
+    return {}
+
+
+def check_meta(meta: dict, where: str = "metadata") -> dict:
+    """Validate user-given metadata: known keys, sane values."""
+    out = {}
+    for key, value in meta.items():
+        if value is None or value == "":
+            continue
+        if key not in META_KEYS:
+            raise InputFileError(f"{where}: unknown key {key!r}", f"use only {', '.join(META_KEYS)}")
+        if key == "ticker":
+            value = str(value).strip().upper()
+            if not re.fullmatch(r"[A-Z0-9][A-Z0-9.\-]{0,11}", value):
+                raise InputFileError(f"{where}: ticker {value!r} is not a ticker", "use letters, digits, '.' or '-'")
+        elif key == "year":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                value = -1
+            if not 1900 <= value <= 2200:
+                raise InputFileError(f"{where}: year {meta[key]!r} is out of range", "give a fiscal year like 2020")
+        elif key == "quarter":
+            value = str(value).strip().upper().lstrip("Q")
+            if value not in ("1", "2", "3", "4"):
+                raise InputFileError(f"{where}: quarter {meta[key]!r} is not 1-4", "give Q1, Q2, Q3 or Q4")
+            value = int(value)
+        elif key == "date":
+            value = str(value)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise InputFileError(f"{where}: date {value!r} is not YYYY-MM-DD", "give the call date as 2020-05-27")
+        else:
+            value = str(value).strip()[:200]
+        out[key] = value
+    return out
+
+
+def read_transcript(path: Path, *, data: bytes | None = None, format: str | None = None,
+                    meta: dict | None = None, max_bytes: int | None = None) -> Transcript:
+    """Read one file into a Transcript. Raises InputFileError naming the file and the reason."""
+    path = Path(path)
+    if data is None:
+        if max_bytes is not None:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise InputFileError(f"{path}: file too large ({size / 1e6:.1f} MB, the cap is {max_bytes / 1e6:.1f} MB)",
+                                     "split it, or raise ARCHIVE_MAX_FILE_MB")
+        data = path.read_bytes()
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputFileError(f"{path}: file too large ({len(data) / 1e6:.1f} MB, the cap is {max_bytes / 1e6:.1f} MB)",
+                             "split it, or raise ARCHIVE_MAX_FILE_MB")
+    text = decode(data, str(path))
+    if format:
+        by_name = {r.NAME: r for r in readers()}
+        if format not in by_name:
+            raise InputFileError(f"unknown format {format!r}", f"use one of {', '.join(by_name)}")
+        reader = by_name[format]
+    else:
+        reader = detect(text, path)
+    draft = reader.read(text, path)
+    source = SourceFile(str(path), hashlib.sha256(data).hexdigest(), reader.NAME, len(data))
+    given = {**sidecar_meta(path), **check_meta(meta or {}, "command line")}
+    return finish(draft, source, given)
+
+
+def _clean_text(text: str) -> str:
+    paras = [re.sub(r"[ \t\f\v]+", " ", p).strip() for p in re.split(r"\n\s*\n|\n", text)]
+    return "\n\n".join(p for p in paras if p)
+
+
+def finish(draft: Draft, source: SourceFile, given: dict) -> Transcript:
+    from .meta import company_from_welcome, period_in
+    turns = [t for t in draft.turns if t.speaker.strip() and _clean_text(t.text)]
+    for t in turns:
+        t.speaker = re.sub(r"\s+", " ", t.speaker).strip()[:200]
+        t.text = _clean_text(t.text)
+        if t.title:
+            t.title = re.sub(r"\s+", " ", t.title).strip()[:200] or None
+    if not turns:
+        raise InputFileError(f"{source.path}: no speaker turns found", "is this a transcript? name its layout with "
+                             "--format if the guess was wrong")
+    turns, participants = roles.resolve(turns, draft.participants, sections_marked=draft.sections_marked)
+    values = {k: getattr(draft, k) for k in META_KEYS}
+    opening = "\n".join(t.text for t in turns[:4])
+    if not values["year"]:
+        values["year"], q = period_in(opening)
+        values["quarter"] = values["quarter"] or q
+    if not values["company"] and not given.get("company"):
+        op = next((t.text for t in turns[:3] if t.role == OPERATOR), opening)
+        values["company"] = company_from_welcome(op) or company_from_welcome(opening)
+    values.update(given)
+    return Transcript(
+        company=values["company"], ticker=values["ticker"], exchange=values["exchange"],
+        year=values["year"], quarter=values["quarter"], date=values["date"],
+        turns=tuple(Turn(i, t.speaker, t.title, t.role, t.section, t.text) for i, t in enumerate(turns)),
+        participants=tuple(participants), source=source, title=draft.title)

@@ -1,0 +1,9 @@
+NAME = "speaker-blocks"
+
+
+def sniff(text, path):
+    return False
+
+
+def read(text, path):
+    raise NotImplementedError
