@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 
 from .models import ANALYST, EXECUTIVE, OPERATOR, PREPARED, QA, UNKNOWN, Participant
@@ -24,10 +25,15 @@ _FIRM_WORDS = re.compile(
 # Mike Weinstein of JPMorgan", "Anthony Chukumba with Loop Capital Markets, your line is open".
 _NAME = r"(?P<name>[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|de|van|von|da|di|del|la|le)){0,4})"
 _FIRM = r"(?P<firm>[A-Z][\w&.'’\- ]{1,60}?)"
-_INTROS = [
-    re.compile(r"(?:line of|comes from|come from|is from|question from|go to|goes to|is with|turn to|over to|"
-               r"from the line of)\s+" + _NAME + r"\s+(?:from|with|of|at)\s+" + _FIRM +
-               r"(?=[.,;]|\s+(?:please|your|you|go|is|and)\b|$)"),
+_END = r"(?=[.,;]|\s+(?:please|your|you|go|is|and)\b|$)"
+# Cues that announce a questioner whoever says them (some calls are moderated by investor relations).
+_QUESTION_INTROS = [
+    re.compile(r"(?:line of|comes from|come from|is from|question from)\s+" + _NAME +
+               r"\s+(?:from|with|of|at)\s+" + _FIRM + _END),
+]
+# Cues only the operator's turns are trusted with.
+_OPERATOR_INTROS = _QUESTION_INTROS + [
+    re.compile(r"(?:go to|goes to|is with|turn to|over to)\s+" + _NAME + r"\s+(?:from|with|of|at)\s+" + _FIRM + _END),
     re.compile(r"(?:^|[.\]]\s+)" + _NAME + r"\s+(?:with|from|of)\s+" + _FIRM + r",\s+(?:your line is|please go|"
                r"go ahead)", re.M),
 ]
@@ -47,6 +53,7 @@ class DraftTurn:
     role: str | None = None
 
 
+@lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     s = re.sub(r"\b(mr|mrs|ms|dr|prof)\b\.?", " ", s)
@@ -103,26 +110,44 @@ class _People:
                 table[key] = (title or (old[0] if old else None), role if role != UNKNOWN or not old else old[1])
 
     def get(self, name: str) -> tuple[str | None, str] | None:
-        return self.exact.get(name_key(name)) or self.short.get(_short_key(name))
+        found = self.exact.get(name_key(name)) or self.short.get(_short_key(name))
+        if found is None:
+            # 'Jeff Hammond' is 'Jeffrey Hammond', 'Ron O'Hanley' is 'Ronald O'Hanley': same surname, one first
+            # name the start of the other; taken only when exactly one listed person fits.
+            parts = _short_key(name).split()
+            if len(parts) == 2:
+                first, last = parts
+                fits = [v for k, v in self.short.items() if k.split()[-1] == last and len(k.split()) == 2
+                        and (k.split()[0].startswith(first) or first.startswith(k.split()[0]))]
+                if len(fits) == 1:
+                    found = fits[0]
+        return found
+
+
+_TITLE_PHRASE = re.compile(
+    r"\b((?:(?:[A-Z][\w&\-]*|of|and|for|the|&)\s+){0,6}(?:Officer|President|Chairman|Chairwoman|Director|CEO|CFO|COO|"
+    r"CTO|Treasurer|Controller|Relations|Founder|Secretary|Counsel))\b")
+_ADDRESS = re.compile(r"^,?\s*(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?")
 
 
 def _intro_titles(text: str, names: list[str]) -> dict[str, str]:
     """Titles given in the call's own introductions: 'Mr. Yulin Wang, Chief Executive Officer' or
     'our Chief Financial Officer, Haijian He'."""
     flat = re.sub(r"\s+", " ", text)
-    found = {}
-    title = r"((?:(?:[A-Z][\w&\-]*|of|and|for|the|&)\s+){0,6}(?:Officer|President|Chairman|Chairwoman|Director|CEO|CFO|" \
-            r"COO|CTO|Treasurer|Controller|Relations|Founder|Secretary|Counsel))"
-    for name in names:
-        parts = name.split()
-        if len(parts) < 2:
+    wanted = [n for n in names if len(n.split()) >= 2]
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    for m in _TITLE_PHRASE.finditer(flat):
+        title = m.group(1).strip()
+        if len(title.split()) > 8:
             continue
-        n = re.escape(name).replace(r"\ ", r"\s+")
-        m = re.search(n + r",?\s+(?:(?:our|the|who\s+is\s+our)\s+)?" + title + r"\b", flat)
-        if not m:
-            m = re.search(title + r",?\s+(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?" + n + r"\b", flat)
-        if m and len(m.group(1).split()) <= 8:
-            found[name] = m.group(1).strip()
+        before = re.sub(r"[,;]?\s+(?:(?:our|the|who is our|as)\s+)?$", "", flat[max(0, m.start() - 80):m.start()])
+        after = flat[m.end():m.end() + 80]
+        after = after[_ADDRESS.match(after).end():] if after.startswith((",", " ")) else ""
+        for name in wanted:
+            if name not in found and (before.endswith(name) or after.startswith(name)):
+                found[name] = title
     return found
 
 
@@ -137,13 +162,12 @@ def resolve(turns: list[DraftTurn], participants: list[Participant], *, sections
             people.add(t.speaker, t.title, t.role or role_of_title(t.title))
     # The operator's introductions name analysts and their firms.
     for t in turns:
-        if is_operator(t.speaker):
-            for pattern in _INTROS:
-                for m in pattern.finditer(t.text):
-                    name, firm = m["name"].strip(), m["firm"].strip(" .,")
-                    known = people.get(name)
-                    if known is None or known[1] == UNKNOWN:
-                        people.add(name, firm if not known or not known[0] else known[0], ANALYST)
+        for pattern in _OPERATOR_INTROS if is_operator(t.speaker) else _QUESTION_INTROS:
+            for m in pattern.finditer(t.text):
+                name, firm = m["name"].strip(), m["firm"].strip(" .,")
+                known = people.get(name)
+                if known is None or known[1] == UNKNOWN:
+                    people.add(name, firm if not known or not known[0] else known[0], ANALYST)
     # Titles from the introductions in the prepared remarks.
     speakers = list(dict.fromkeys(t.speaker for t in turns if not is_operator(t.speaker)))
     opening = "\n".join(t.text for t in turns[:8])
@@ -184,10 +208,10 @@ def resolve(turns: list[DraftTurn], participants: list[Participant], *, sections
     for t in turns:
         if t.role == UNKNOWN:
             k = name_key(t.speaker)
-            if k in asked and k not in presented:
-                t.role = ANALYST
-            elif k in presented and k not in asked:
+            if k in presented:
                 t.role = EXECUTIVE
+            elif k in asked:
+                t.role = ANALYST
 
     listed = {name_key(p.name) for p in participants}
     extra = []

@@ -135,8 +135,12 @@ def read_transcript(path: Path, *, data: bytes | None = None, format: str | None
     return finish(draft, source, given)
 
 
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+
+
 def _clean_text(text: str) -> str:
-    paras = [re.sub(r"[ \t\f\v]+", " ", p).strip() for p in re.split(r"\n\s*\n|\n", text)]
+    """One paragraph per line of input; paragraphs joined by a blank line; runs of spaces collapsed."""
+    paras = (_SPACES.sub(" ", p).strip() for p in text.split("\n"))
     return "\n\n".join(p for p in paras if p)
 
 

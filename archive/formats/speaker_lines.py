@@ -67,7 +67,7 @@ def _speaker(line: str, known: dict[str, str], blank_around: bool) -> tuple[str,
     if not s or len(s) > 120:
         return None
     if _GENERIC_SPEAKERS.match(s) or name_key(s) in known:
-        return s, None
+        return s.rstrip(".\\ "), None
     parts = _AFFIL.split(s, maxsplit=1)
     if len(parts) == 2 and (name_key(parts[0]) in known or _name_like(parts[0])) \
             and not re.search(r"[.?!]$", parts[1]) and len(parts[1]) <= 80:

@@ -1,0 +1,29 @@
+# Two commands set up a fresh machine: `make serve` and `make test`. Both create the venv and install first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOME_DIR ?= var/sample
+
+.PHONY: install serve test sample clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Builds the bundled sample archive (idempotent: unchanged files are skipped) and shows what it holds.
+sample: install
+	$(PY) -m archive --home $(HOME_DIR) ingest archive/sample
+	$(PY) -m archive --home $(HOME_DIR) stats
+
+serve: sample
+	$(PY) -m archive --home $(HOME_DIR) calls
+
+test: install
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf var .pytest_cache

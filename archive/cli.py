@@ -1,0 +1,184 @@
+"""Command line: one short command per verb; each opens the Archive, calls one method, prints the result
+(or JSON with --json) and turns ArchiveError into a one-line message with a hint."""
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .config import Settings
+from .errors import ArchiveError
+from .models import SECTION_LABELS
+
+EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
+
+
+def _emit(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _archive(ctx):
+    from .service import Archive
+    if "archive" not in ctx.obj:
+        ctx.obj["archive"] = Archive.open(Settings.from_env(home=ctx.obj["home"]))
+        ctx.call_on_close(ctx.obj["archive"].close)
+    return ctx.obj["archive"]
+
+
+def handles_errors(f):
+    @wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except ArchiveError as e:
+            click.echo(f"error: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True)
+            sys.exit(EXIT_ERROR)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--home", type=click.Path(file_okay=False), default=None, envvar="ARCHIVE_HOME",
+              help="Archive folder (default ./var, or $ARCHIVE_HOME).")
+@click.pass_context
+def main(ctx, home):
+    """A searchable archive of earnings-call transcripts.
+
+    \b
+    Typical use:
+      python -m archive ingest archive/sample          # read transcripts into the archive
+      python -m archive stats                          # what is in it
+      python -m archive calls --ticker KC              # list calls
+      python -m archive show KC-2020Q1                 # read one call, turn by turn
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["home"] = home
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "format_", default=None, metavar="NAME",
+              help="Layout to read the files as, instead of detecting it: json-turns, token-table, speaker-blocks, "
+                   "speaker-lines.")
+@click.option("--ticker", help="Ticker for these files (the seed has none in it).")
+@click.option("--company", help="Company name for these files.")
+@click.option("--year", type=int, help="Fiscal year for these files.")
+@click.option("--quarter", help="Fiscal quarter (1-4 or Q1-Q4) for these files.")
+@click.option("--date", help="Call date, YYYY-MM-DD.")
+@click.option("--replace", is_flag=True, help="When a call (same ticker and period) is already stored from another "
+                                             "file, keep this file's version instead of skipping it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only failures and the summary.")
+@click.pass_context
+@handles_errors
+def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, as_json, quiet):
+    """Read transcript files and folders (recursively) into the archive.
+
+    Files already ingested and unchanged are skipped; a changed file replaces its call; a file that fails is
+    reported with the reason and the batch goes on. Metadata the files lack can also come from a sidecar
+    NAME.meta.json beside each file. Exit status: 0 when no file failed, 1 when some did, 2 on a usage error.
+    """
+    from tqdm import tqdm
+    meta = {k: v for k, v in dict(ticker=ticker, company=company, year=year, quarter=quarter, date=date).items()
+            if v is not None}
+    archive = _archive(ctx)
+    bar = None
+    show_bar = not quiet and not as_json and sys.stderr.isatty()
+
+    def start(n):
+        nonlocal bar
+        if show_bar:
+            bar = tqdm(total=n, unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def step(outcome):
+        if outcome.status == "failed":
+            line = f"failed: {outcome.message}"
+            (bar.write(line, file=sys.stderr) if bar else click.echo(line, err=True))
+        elif outcome.status == "duplicate" and not as_json:
+            line = f"duplicate: {outcome.message}"
+            (bar.write(line, file=sys.stderr) if bar else click.echo(line, err=True))
+        if bar:
+            bar.update(1)
+
+    report = archive.ingest(paths, format=format_, meta=meta, replace=replace, progress=step, on_start=start)
+    if bar:
+        bar.close()
+    for f in report.files:   # failures found before the walk (missing paths) were not seen by step()
+        if f.status == "failed" and f.call_id is None and "no such file" in (f.message or ""):
+            click.echo(f"failed: {f.message}", err=True)
+    s = report.summary()
+    if as_json:
+        _emit(report.to_dict())
+    else:
+        rate = f", {s['files'] / s['seconds']:.0f} files/s" if s["seconds"] > 0 else ""
+        click.echo(f"{s['files']} files in {s['seconds']:.1f}s{rate}: {s['added']} added, {s['replaced']} replaced, "
+                   f"{s['unchanged']} unchanged, {s['duplicate']} duplicate, {s['failed']} failed; "
+                   f"{s['turns_added']} turns and {s['chunks_added']} chunks stored")
+    sys.exit(EXIT_OK if report.ok else EXIT_FAILED_FILES)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def stats(ctx, as_json):
+    """Counts of calls, turns, chunks and files, and the archive's size."""
+    s = _archive(ctx).stats()
+    if as_json:
+        return _emit(s)
+    years = f"{s['years'][0]}-{s['years'][-1]}" if s["years"] else "-"
+    click.echo(f"archive   {s['db_path']} ({s['db_bytes'] / 1e6:.1f} MB)\n"
+               f"calls     {s['calls']} ({s['companies']} companies, {s['tickers']} tickers, fiscal years {years})\n"
+               f"turns     {s['turns']}\nchunks    {s['chunks']}\n"
+               f"files     {s['files']} ({', '.join(f'{k}: {v}' for k, v in sorted(s['formats'].items())) or '-'})")
+
+
+@main.command()
+@click.option("--ticker", help="Only this ticker.")
+@click.option("--year", type=int, help="Only this fiscal year.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def calls(ctx, ticker, year, as_json):
+    """List the calls in the archive."""
+    rows = _archive(ctx).calls(ticker=ticker, year=year)
+    if as_json:
+        return _emit(rows)
+    if not rows:
+        click.echo("no calls" + (" match" if ticker or year else " yet: ingest some with `python -m archive ingest`"))
+        return
+    for r in rows:
+        period = f"FY{r['fiscal_year']} Q{r['fiscal_quarter']}" if r["fiscal_year"] and r["fiscal_quarter"] else "-"
+        click.echo(f"{r['call_id']:<28} {r['ticker'] or '-':<7} {period:<11} {r['call_date'] or '-':<10}  "
+                   f"{r['n_turns']:>4} turns  {(r['company'] or '')[:40]}")
+    click.echo(f"{len(rows)} calls")
+
+
+@main.command()
+@click.argument("call_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--full", is_flag=True, help="Print every turn's whole text (default: the first 160 characters).")
+@click.pass_context
+@handles_errors
+def show(ctx, call_id, as_json, full):
+    """Show one call: metadata, participants, and its turns with speaker, role and section."""
+    call = _archive(ctx).get_call(call_id)
+    if as_json:
+        return _emit(call)
+    period = f"FY{call['fiscal_year']} Q{call['fiscal_quarter']}" if call["fiscal_year"] else "-"
+    click.echo(f"{call['call_id']}  {call['company'] or '-'} ({call['ticker'] or 'no ticker'}"
+               f"{', ' + call['exchange'] if call['exchange'] else ''})  {period}  {call['call_date'] or ''}")
+    for f in call["files"]:
+        click.echo(f"source    {f['path']} ({f['format']}, sha256 {f['sha256'][:12]})")
+    for p in call["participants"]:
+        click.echo(f"  {p['role']:<9} {p['name']}" + (f", {p['title']}" if p["title"] else ""))
+    section = None
+    for t in call["turns"]:
+        if t["section"] != section:
+            section = t["section"]
+            click.echo(f"\n== {SECTION_LABELS.get(section, section)} ==")
+        text = t["text"] if full else t["text"].replace("\n\n", " ")[:160] + ("..." if len(t["text"]) > 160 else "")
+        who = t["speaker"] + (f" ({t['title']})" if t["title"] else "")
+        click.echo(f"[{t['position']:>3}] {who} [{t['role']}]\n      {text}")

@@ -1,0 +1,193 @@
+"""Archive: the one service object that the CLI, the web app, the MCP server and scripts all call."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import formats
+from .chunk import chunk_transcript
+from .config import Settings
+from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError
+from .store import Store
+
+# Files a folder walk picks up (a file named on the command line is always tried).
+TRANSCRIPT_SUFFIXES = {".txt", ".json", ".nlp", ".text", ".jsonl"}
+
+ADDED, REPLACED, UNCHANGED, DUPLICATE, FAILED = "added", "replaced", "unchanged", "duplicate", "failed"
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str                   # added | replaced | unchanged | duplicate | failed
+    call_id: str | None = None
+    turns: int = 0
+    chunks: int = 0
+    message: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    files: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count(FAILED) == 0
+
+    def summary(self) -> dict:
+        stored = [f for f in self.files if f.status in (ADDED, REPLACED)]
+        return {"files": len(self.files), "added": self.count(ADDED), "replaced": self.count(REPLACED),
+                "unchanged": self.count(UNCHANGED), "duplicate": self.count(DUPLICATE),
+                "failed": self.count(FAILED), "turns_added": sum(f.turns for f in stored),
+                "chunks_added": sum(f.chunks for f in stored), "seconds": round(self.seconds, 2)}
+
+    def to_dict(self) -> dict:
+        return {"summary": self.summary(), "files": [f.to_dict() for f in self.files]}
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, plus transcript files found (recursively, sorted) in folders named. Sidecars, hidden files
+    and symlinks that lead outside a named folder are left out."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            root = p.resolve()
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    f = Path(dirpath) / name
+                    if name.startswith(".") or name.endswith(".meta.json") or f.suffix.lower() not in TRANSCRIPT_SUFFIXES:
+                        continue
+                    if f.is_symlink() and not f.resolve().is_relative_to(root):
+                        continue
+                    out.append(f)
+        else:
+            out.append(p)
+    return out
+
+
+class Archive:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = Store(settings.db_path)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, **overrides) -> "Archive":
+        return cls(settings or Settings.from_env(**overrides))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- ingest ------------------------------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[str | Path], *, format: str | None = None, meta: dict | None = None,
+               replace: bool = False, progress: Callable[[FileOutcome], None] | None = None,
+               on_start: Callable[[int], None] | None = None) -> IngestReport:
+        """Ingest files and folders. Each file is one transaction; a bad file is reported and the batch goes on."""
+        import time
+        t0 = time.perf_counter()
+        if format and format not in formats.format_names():
+            raise BadRequestError(f"unknown format {format!r}", f"use one of {', '.join(formats.format_names())}")
+        meta = formats.check_meta(meta or {}, "command line") if meta else {}
+        missing = [str(p) for p in map(Path, paths) if not p.exists() and not p.is_symlink()]
+        files = expand(p for p in map(Path, paths) if str(p) not in missing)
+        report = IngestReport()
+        report.files.extend(FileOutcome(p, FAILED, message=f"{p}: no such file or folder (check the path)")
+                            for p in missing)
+        if on_start:
+            on_start(len(files))
+        for f in files:
+            outcome = self.ingest_file(f, format=format, meta=meta, replace=replace)
+            report.files.append(outcome)
+            if progress:
+                progress(outcome)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def ingest_file(self, path: Path, *, format: str | None = None, meta: dict | None = None,
+                    replace: bool = False) -> FileOutcome:
+        shown = str(path)
+        try:
+            key = str(Path(path).resolve())
+            max_bytes = int(self.settings.max_file_mb * 1e6)
+            try:
+                size = Path(path).stat().st_size
+                if size > max_bytes:
+                    raise InputFileError(f"{shown}: file too large ({size / 1e6:.1f} MB, the cap is "
+                                         f"{self.settings.max_file_mb:g} MB)", "split it, or raise ARCHIVE_MAX_FILE_MB")
+                data = Path(path).read_bytes()
+            except OSError as e:
+                raise InputFileError(f"{shown}: cannot read: {e.strerror or e}", "check that it exists and is readable"
+                                     ) from None
+            sidecar = formats.sidecar_meta(Path(path))
+            fingerprint = hashlib.sha256(json.dumps(
+                [hashlib.sha256(data).hexdigest(), format, sidecar, meta or {},
+                 self.settings.chunk_words, self.settings.chunk_overlap], sort_keys=True).encode()).hexdigest()
+            old = self.store.file(key)
+            if old is not None and old["fingerprint"] == fingerprint:
+                return FileOutcome(shown, UNCHANGED, old["call_id"], message="unchanged since the last ingest")
+            t = formats.read_transcript(Path(path), data=data, format=format, meta=meta, max_bytes=max_bytes)
+            t = _with_source_path(t, key)
+            cid = t.call_id
+            existing = self.store.call(cid)
+            other = [f["path"] for f in existing["files"] if f["path"] != key] if existing else []
+            if other and not replace:
+                return FileOutcome(shown, DUPLICATE, cid, message=(
+                    f"{shown}: same call as {cid} (ticker and fiscal period), already stored from {other[0]}; "
+                    "not stored twice (use --replace to keep this file instead)"))
+            drop = (old["call_id"],) if old is not None and old["call_id"] != cid else ()
+            chunks = chunk_transcript(t, self.settings.chunk_words, self.settings.chunk_overlap)
+            self.store.put_call(t, chunks, fingerprint, drop=drop)
+            status = REPLACED if (existing or old is not None) else ADDED
+            return FileOutcome(shown, status, cid, len(t.turns), len(chunks))
+        except InputFileError as e:
+            msg = e.message if e.message.startswith(shown) else f"{shown}: {e.message}"
+            return FileOutcome(shown, FAILED, message=f"{msg} ({e.hint})" if e.hint else msg)
+        except ArchiveError as e:
+            return FileOutcome(shown, FAILED, message=f"{shown}: {e}")
+        except (RecursionError, MemoryError) as e:
+            return FileOutcome(shown, FAILED, message=f"{shown}: too complex to read ({type(e).__name__})")
+        except Exception as e:  # a reader bug must not end the batch; nothing was stored for this file
+            return FileOutcome(shown, FAILED, message=f"{shown}: could not be read ({type(e).__name__}: {e}); "
+                                                      "nothing was stored for it; please report this file")
+
+    # ---- reads -------------------------------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        return self.store.stats()
+
+    def calls(self, ticker: str | None = None, year: int | None = None) -> list[dict]:
+        return self.store.calls(ticker=ticker, year=year)
+
+    def get_call(self, call_id: str) -> dict:
+        call = self.store.call(call_id)
+        if call is None:
+            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids with `python -m archive calls`")
+        call["turns"] = self.store.turns(call_id)
+        return call
+
+    def delete_call(self, call_id: str) -> None:
+        if not self.store.delete_call(call_id):
+            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids with `python -m archive calls`")
+
+
+def _with_source_path(t, path: str):
+    from dataclasses import replace
+    return replace(t, source=replace(t.source, path=path))

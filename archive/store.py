@@ -1,0 +1,171 @@
+"""SQLite: the system of record for calls, turns, chunks and the files they came from. One file under the
+archive home, WAL journal, one transaction per call (a failure leaves nothing half-stored)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import StoreError
+from .models import Chunk, Transcript, turn_id
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    call_id TEXT PRIMARY KEY,
+    company TEXT, ticker TEXT, exchange TEXT,
+    fiscal_year INTEGER, fiscal_quarter INTEGER, call_date TEXT, title TEXT,
+    participants TEXT NOT NULL DEFAULT '[]',
+    n_turns INTEGER NOT NULL, n_chunks INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS calls_ticker ON calls(ticker, fiscal_year, fiscal_quarter);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL, format TEXT NOT NULL, size INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_call ON files(call_id);
+CREATE TABLE IF NOT EXISTS turns (
+    turn_id TEXT PRIMARY KEY,
+    call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, speaker TEXT NOT NULL, title TEXT, role TEXT NOT NULL, section TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS turns_order ON turns(call_id, position);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    turn_id TEXT NOT NULL REFERENCES turns(turn_id) ON DELETE CASCADE,
+    call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_call ON chunks(call_id);
+CREATE INDEX IF NOT EXISTS chunks_turn ON chunks(turn_id);
+"""
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer version (schema {version})",
+                                 "upgrade this program, or point --home elsewhere")
+            if version < SCHEMA_VERSION:
+                with self.transaction():
+                    for stmt in SCHEMA.split(";"):
+                        if stmt.strip():
+                            self.db.execute(stmt)
+                    self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open the archive at {self.path}: {e}",
+                             "check the path and permissions; a damaged file can be rebuilt by re-ingesting") from None
+
+    def close(self):
+        self.db.close()
+
+    @contextmanager
+    def transaction(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # ---- reads -------------------------------------------------------------------------------------------------
+
+    def file(self, path: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
+
+    def files_of(self, call_id: str) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM files WHERE call_id = ? ORDER BY path", (call_id,)).fetchall()
+
+    def call(self, call_id: str) -> dict | None:
+        row = self.db.execute("SELECT * FROM calls WHERE call_id = ?", (call_id,)).fetchone()
+        return _call_dict(row, self.files_of(call_id)) if row else None
+
+    def calls(self, ticker: str | None = None, year: int | None = None, limit: int | None = None) -> list[dict]:
+        sql, args = "SELECT * FROM calls WHERE 1=1", []
+        if ticker:
+            sql += " AND ticker = ?"
+            args.append(ticker.upper())
+        if year:
+            sql += " AND fiscal_year = ?"
+            args.append(int(year))
+        sql += " ORDER BY coalesce(ticker, company), fiscal_year, fiscal_quarter, call_id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [_call_dict(r) for r in self.db.execute(sql, args)]
+
+    def turns(self, call_id: str) -> list[dict]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT turn_id, position, speaker, title, role, section, text FROM turns WHERE call_id = ? "
+            "ORDER BY position", (call_id,))]
+
+    def chunks(self, call_id: str) -> list[dict]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT chunk_id, turn_id, idx, text, start, \"end\" FROM chunks WHERE call_id = ? ORDER BY chunk_id",
+            (call_id,))]
+
+    def stats(self) -> dict:
+        one = lambda sql: self.db.execute(sql).fetchone()[0]
+        formats = {r[0]: r[1] for r in self.db.execute("SELECT format, count(*) FROM files GROUP BY format")}
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return {"calls": one("SELECT count(*) FROM calls"), "turns": one("SELECT count(*) FROM turns"),
+                "chunks": one("SELECT count(*) FROM chunks"), "files": one("SELECT count(*) FROM files"),
+                "tickers": one("SELECT count(DISTINCT ticker) FROM calls WHERE ticker IS NOT NULL"),
+                "companies": one("SELECT count(DISTINCT coalesce(company, ticker)) FROM calls"),
+                "years": [r[0] for r in self.db.execute(
+                    "SELECT DISTINCT fiscal_year FROM calls WHERE fiscal_year IS NOT NULL ORDER BY 1")],
+                "formats": formats, "db_path": str(self.path), "db_bytes": size}
+
+    # ---- writes ------------------------------------------------------------------------------------------------
+
+    def put_call(self, t: Transcript, chunks: list[Chunk], fingerprint: str, *, drop: tuple[str, ...] = ()) -> None:
+        """Store one call with its turns, chunks and source file, replacing the calls in `drop` and any earlier
+        version of this call, all in one transaction."""
+        cid = t.call_id
+        src = t.source
+        with self.transaction() as db:
+            for old in {*drop, cid}:
+                db.execute("DELETE FROM calls WHERE call_id = ?", (old,))
+            db.execute("DELETE FROM files WHERE path = ?", (src.path,))
+            db.execute(
+                "INSERT INTO calls (call_id, company, ticker, exchange, fiscal_year, fiscal_quarter, call_date, title,"
+                " participants, n_turns, n_chunks) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (cid, t.company, t.ticker, t.exchange, t.year, t.quarter, t.date, t.title,
+                 json.dumps([p.to_dict() for p in t.participants]), len(t.turns), len(chunks)))
+            db.executemany(
+                "INSERT INTO turns (turn_id, call_id, position, speaker, title, role, section, text) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(turn_id(cid, x.position), cid, x.position, x.speaker, x.title, x.role, x.section, x.text)
+                 for x in t.turns])
+            db.executemany(
+                "INSERT INTO chunks (chunk_id, turn_id, call_id, idx, text, start, \"end\") VALUES (?,?,?,?,?,?,?)",
+                [(c.chunk_id, c.turn_id, c.call_id, c.index, c.text, c.start, c.end) for c in chunks])
+            db.execute("INSERT INTO files (path, call_id, sha256, format, size, fingerprint) VALUES (?,?,?,?,?,?)",
+                       (src.path, cid, src.sha256, src.format, src.size, fingerprint))
+
+    def delete_call(self, call_id: str) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,)).rowcount > 0
+
+
+def _call_dict(row: sqlite3.Row, files=None) -> dict:
+    d = dict(row)
+    d["participants"] = json.loads(d.get("participants") or "[]")
+    if files is not None:
+        d["files"] = [dict(f) for f in files]
+    return d
