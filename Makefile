@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-HOME_DIR ?= var/sample
+ARCHIVE_HOME ?= var
+ARCHIVE := $(PY) -m archive --home $(ARCHIVE_HOME)
 
 .PHONY: install serve test sample clean
 
@@ -16,11 +17,11 @@ $(VENV)/.installed: requirements.txt
 
 # Builds the bundled sample archive (idempotent: unchanged files are skipped) and shows what it holds.
 sample: install
-	$(PY) -m archive --home $(HOME_DIR) ingest archive/sample
-	$(PY) -m archive --home $(HOME_DIR) stats
+	$(ARCHIVE) ingest archive/sample
+	$(ARCHIVE) stats
 
 serve: sample
-	$(PY) -m archive --home $(HOME_DIR) calls
+	$(ARCHIVE) calls
 
 test: install
 	$(PY) -m pytest -q

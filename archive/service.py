@@ -63,6 +63,7 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             root = p.resolve()
+            found = []
             for dirpath, dirnames, filenames in os.walk(p):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
@@ -71,7 +72,8 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
                         continue
                     if f.is_symlink() and not f.resolve().is_relative_to(root):
                         continue
-                    out.append(f)
+                    found.append(f)
+            out.extend(sorted(found, key=lambda f: f.relative_to(p).parts))
         else:
             out.append(p)
     return out

@@ -27,8 +27,7 @@ _FILENAME = re.compile(r"^(?P<ticker>[A-Z][A-Z0-9.\-]{0,9})_q(?P<q>[1-4])_(?P<y>
 
 
 def sniff(text: str, path: Path) -> bool:
-    head = text.lstrip()[:1]
-    return head == "{"
+    return text.lstrip()[:1] in ("{", "[")
 
 
 def _load(text: str, path: Path) -> dict:
@@ -37,13 +36,36 @@ def _load(text: str, path: Path) -> dict:
     except RecursionError:
         raise InputFileError(f"{path}: malformed JSON: nested too deeply", "not a transcript export") from None
     except json.JSONDecodeError as e:
-        what = "truncated JSON" if e.pos >= len(text.rstrip()) - 1 else "malformed JSON"
+        what = "truncated JSON" if _cut_short(text) else "malformed JSON"
         raise InputFileError(f"{path}: {what} ({e.msg} at line {e.lineno}, column {e.colno})",
                              "re-download or re-export the file") from None
     if not isinstance(data, dict):
         raise InputFileError(f"{path}: JSON of the wrong shape: expected an object with turn lists, "
                              f"got {type(data).__name__}", "see the README for the JSON layout")
     return data
+
+
+def _cut_short(text: str) -> bool:
+    """True when the text is a valid start of a JSON document that simply stops: brackets still open (and
+    never mismatched) or a string still open at the end."""
+    closing = {"}": "{", "]": "["}
+    stack, in_string, escaped = [], False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append(ch)
+        elif ch in closing:
+            if not stack or stack.pop() != closing[ch]:
+                return False
+    return in_string or bool(stack)
 
 
 def _records(value, path, key):
