@@ -139,8 +139,8 @@ def _intro_titles(text: str, names: list[str]) -> dict[str, str]:
     if not wanted:
         return found
     for m in _TITLE_PHRASE.finditer(flat):
-        title = m.group(1).strip()
-        if len(title.split()) > 8:
+        title = re.sub(r"^(?:(?:of|and|for|the|&)\s+)+", "", m.group(1).strip())
+        if len(title.split()) > 8 or not title[:1].isupper():
             continue
         before = re.sub(r"[,;]?\s+(?:(?:our|the|who is our|as)\s+)?$", "", flat[max(0, m.start() - 80):m.start()])
         after = flat[m.end():m.end() + 80]
@@ -162,7 +162,7 @@ def resolve(turns: list[DraftTurn], participants: list[Participant], *, sections
             people.add(t.speaker, t.title, t.role or role_of_title(t.title))
     # The operator's introductions name analysts and their firms.
     for t in turns:
-        for pattern in _OPERATOR_INTROS if is_operator(t.speaker) else _QUESTION_INTROS:
+        for pattern in _OPERATOR_INTROS if is_operator(t.speaker) or t.role == OPERATOR else _QUESTION_INTROS:
             for m in pattern.finditer(t.text):
                 name, firm = m["name"].strip(), m["firm"].strip(" .,")
                 known = people.get(name)

@@ -169,3 +169,11 @@ def _call_dict(row: sqlite3.Row, files=None) -> dict:
     if files is not None:
         d["files"] = [dict(f) for f in files]
     return d
+
+
+def passages_sql() -> str:
+    """Every chunk with the call and turn fields the indexes need, in a stable order."""
+    return ("SELECT c.chunk_id, c.turn_id, c.call_id, c.text, t.position, t.speaker, t.role, t.section, "
+            "k.ticker, k.company, k.fiscal_year, k.fiscal_quarter, k.call_date "
+            "FROM chunks c JOIN turns t USING (turn_id) JOIN calls k ON k.call_id = c.call_id "
+            "ORDER BY c.call_id, t.position, c.idx")

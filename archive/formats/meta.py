@@ -18,7 +18,7 @@ _PERIODS = [
     # 2020 - Q1, 2020 Q1, FY2020 Q1
     (re.compile(r"\b(?:FY\s*)?(\d{4})\s*[-–]?\s*Q([1-4])\b", re.I), lambda m: (int(m[1]), int(m[2]))),
     # first quarter (of) (fiscal) (year) 2020
-    (re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal\s+)?quarter\s+(?:of\s+|for\s+)?"
+    (re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal\s+)?quarter,?\s+(?:of\s+|for\s+)?"
                 r"(?:the\s+)?(?:fiscal\s+)?(?:year\s+)?(?:FY\s*)?'?(\d{4})\b", re.I),
      lambda m: (int(m[2]), _ORDINAL[m[1].lower()])),
     # fiscal 2020 first quarter, 2020 first quarter
