@@ -24,6 +24,11 @@ _PERIODS = [
     # fiscal 2020 first quarter, 2020 first quarter
     (re.compile(r"\b(?:fiscal\s+(?:year\s+)?|FY\s*)?(\d{4})\s+(first|second|third|fourth)[\s-]+quarter\b", re.I),
      lambda m: (int(m[1]), _ORDINAL[m[2].lower()])),
+    # nine months (of) 2021: Q3; first half / half-year 2021: Q2
+    (re.compile(r"\b(?:first\s+)?(?:nine[\s-]+months?|9M)\s+(?:of\s+|ended\s+|results\s+)?(?:fiscal\s+)?(\d{4})\b", re.I),
+     lambda m: (int(m[1]), 3)),
+    (re.compile(r"\b(?:first[\s-]+half|half[\s-]+year|H1|1H)\s+(?:of\s+|results\s+)?(?:fiscal\s+)?(\d{4})\b", re.I),
+     lambda m: (int(m[1]), 2)),
     # full year 2019 / 2019 annual results / fourth quarter and full year: Q4
     (re.compile(r"\b(?:full[\s-]+year|annual|year[\s-]+end)\s+(?:results\s+)?(?:of\s+|for\s+)?(\d{4})\b", re.I),
      lambda m: (int(m[1]), 4)),
@@ -80,7 +85,12 @@ def company_from_welcome(text: str) -> str | None:
     m = _WELCOME.search(text or "")
     if not m:
         return None
-    name = m["company"].strip(" ,.")
-    if not name or name.lower() in ("the", "our", "this", "today's") or not name[0].isupper():
+    # Cut where the period starts ('Generali nine-months', 'Prysmian Group, nine month', '... financial').
+    name = re.split(r"[,\s-]+(?:nine|half|first|second|third|fourth|financial|fiscal|full|h1|9m|[1-4]q|results|"
+                    r"video|event|debut|december|march|june|september|and)\b",
+                    m["company"], maxsplit=1, flags=re.I)[0].strip(" ,.")
+    name = re.sub(r"(?:'s|’s)$", "", name)
+    if not name or name.lower() in ("the", "our", "this", "today's") or not name[0].isupper() \
+            or re.match(r"(?:first|second|third|fourth|q[1-4]|nine|half|investors?|analysts?|everyone|all)\b", name, re.I):
         return None
     return name

@@ -1,0 +1,66 @@
+"""Layout-free helpers: metadata found in text, and roles from titles, lists and the operator's introductions."""
+from __future__ import annotations
+
+import pytest
+
+from archive.formats.meta import company_from_welcome, exchange_in, exchange_ticker, iso_date, period_in
+from archive.models import ANALYST, EXECUTIVE, OPERATOR, PREPARED, QA, UNKNOWN, Participant
+from archive.roles import DraftTurn, resolve, role_of_title
+
+
+@pytest.mark.parametrize("text, period", [
+    ("EARNINGS CALL TRANSCRIPT 2020 - Q1", (2020, 1)),
+    ("Acme (NYSE:ACM) Q3 2018 Earnings Call", (2018, 3)),
+    ("for the third quarter Fiscal 2020", (2020, 3)),
+    ("our second quarter, 2020 results", (2020, 2)),
+    ("Ghana 2019 Annual Results Call", (2019, 4)),
+    ("the nine months of 2021", (2021, 3)),
+    ("results for the first half of 2021", (2021, 2)),
+    ("no period here at all", (None, None)),
+])
+def test_period_in(text, period):
+    assert period_in(text) == period
+
+
+def test_dates_exchanges_companies():
+    assert iso_date("Call February  4, 2019  4:30 PM ET") == "2019-02-04"
+    assert iso_date("sometime soon") is None
+    assert exchange_ticker("Alphabet Inc. Cl C (NASDAQ:GOOG) Q4 2018") == ("NASDAQ", "GOOG")
+    assert exchange_in("Technology - Software - Application - NASDAQ - CN") == "NASDAQ"
+    assert company_from_welcome("and welcome to the Kingsoft Cloud’s First Quarter 2020 Earnings Call") == "Kingsoft Cloud"
+    assert company_from_welcome("welcome to the Prysmian Group, nine month 2021 results") == "Prysmian Group"
+    assert company_from_welcome("welcome to the Third Quarter 2021 call") is None
+
+
+def test_role_of_title():
+    assert role_of_title("Chief Financial Officer") == EXECUTIVE
+    assert role_of_title("Vice President, Investor Relations") == EXECUTIVE
+    assert role_of_title("Crédit Suisse AG, Research Division - Director") == ANALYST
+    assert role_of_title("Stifel") == ANALYST                 # a known broker
+    assert role_of_title("Acme Widgets") == UNKNOWN
+    assert role_of_title("Goldman Sachs") == ANALYST
+    assert role_of_title(None) == UNKNOWN
+
+
+def test_resolve_from_introductions_and_fallbacks():
+    turns = [
+        DraftTurn("Operator", "Welcome to the Acme first quarter 2021 call. I will hand over to Jane Roe."),
+        DraftTurn("Jane Roe", "Thanks. With me is our Chief Financial Officer, Max Moe. Results were good."),
+        DraftTurn("Max Moe", "Revenue grew."),
+        DraftTurn("Operator", "We will now begin the question-and-answer session. Our first question comes from "
+                              "Sam Poe with Big Bank. Please go ahead."),
+        DraftTurn("Sam Poe", "What about margins?"),
+        DraftTurn("Max Moe", "They rose."),
+        DraftTurn("Operator", "Next question."),
+        DraftTurn("Kim Lee", "Hi, a question on costs."),
+        DraftTurn("Jeff Hammond", "One more on pricing."),
+    ]
+    people = [Participant("Jeffrey Hammond", "KeyBanc", ANALYST)]
+    out, participants = resolve(turns, people, sections_marked=False)
+    assert [(t.role, t.section) for t in out] == [
+        (OPERATOR, PREPARED), (EXECUTIVE, PREPARED), (EXECUTIVE, PREPARED), (OPERATOR, QA), (ANALYST, QA),
+        (EXECUTIVE, QA), (OPERATOR, QA), (ANALYST, QA), (ANALYST, QA)]
+    assert out[2].title == "Chief Financial Officer"        # from Jane's introduction
+    assert out[4].title == "Big Bank"                       # from the operator's introduction
+    assert out[8].title == "KeyBanc"                        # 'Jeff' is the listed 'Jeffrey'
+    assert {p.name for p in participants} >= {"Jane Roe", "Max Moe", "Sam Poe", "Kim Lee"}
