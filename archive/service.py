@@ -12,6 +12,9 @@ from . import formats
 from .chunk import chunk_transcript
 from .config import Settings
 from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError
+from .indexes import Indexes, make_encoder
+from .search import FILTER_FIELDS, SearchQuery, SearchResults
+from .search import run as run_search
 from .store import Store
 
 # Files a folder walk picks up (a file named on the command line is always tried).
@@ -83,12 +86,16 @@ class Archive:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.db_path)
+        self._indexes = None
+        self._encoder = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides) -> "Archive":
         return cls(settings or Settings.from_env(**overrides))
 
     def close(self) -> None:
+        if self._indexes is not None:
+            self._indexes.close()
         self.store.close()
 
     def __enter__(self):
@@ -169,6 +176,36 @@ class Archive:
         except Exception as e:  # a reader bug must not end the batch; nothing was stored for this file
             return FileOutcome(shown, FAILED, message=f"{shown}: could not be read ({type(e).__name__}: {e}); "
                                                       "nothing was stored for it; please report this file")
+
+    # ---- search ------------------------------------------------------------------------------------------------
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            self._encoder = make_encoder(self.settings.encoder)
+        return self._encoder
+
+    @property
+    def indexes(self) -> Indexes:
+        if self._indexes is None:
+            self._indexes = Indexes.open(self.settings.index_path, FILTER_FIELDS)
+        return self._indexes
+
+    def reindex(self, log=lambda s: None) -> dict:
+        """Build both indexes from the store (embedding only passages never embedded before)."""
+        from index.vector_cache import VectorCache
+        cache = VectorCache(self.settings.vector_cache_path)
+        try:
+            if self._indexes is not None:
+                self._indexes.close()
+                self._indexes = None
+            return Indexes.build(self.store, self.settings.index_path, self.encoder, cache, FILTER_FIELDS,
+                                 batch_size=self.settings.batch_size, log=log)
+        finally:
+            cache.close()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        return run_search(query, self.store, self.indexes, self.encoder)
 
     # ---- reads -------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,246 @@
+"""Search over the archive: builds the two indexes from the store, runs both legs with one filter, fuses a fixed
+candidate window of turns, and reads the hits back from the store with snippets. Called by the Archive service.
+
+query -> SearchQuery (validated) -> lexical top-k0 + vector top-k0 -> one best chunk per turn -> fusion ->
+turn ids -> hits read from the store."""
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from index import fusion
+from index.filters import INTEGER, KEYWORD
+from index.lexical import stem_word
+from index.query import ParsedQuery, QuerySyntaxError, parse
+
+from .errors import BadRequestError
+from .models import ROLES, SECTIONS
+from .passages import passage_text
+
+FILTER_FIELDS = {"ticker": KEYWORD, "company": KEYWORD, "year": INTEGER, "quarter": INTEGER, "speaker": KEYWORD,
+                 "role": KEYWORD, "section": KEYWORD, "call_id": KEYWORD}
+MODES = ("hybrid", "lexical", "semantic")
+FUSIONS = ("rrf", "weighted")
+MAX_LIMIT = 100
+WINDOW = 100                 # candidate depth k0 per leg, and the fixed window of fused turns pages come from
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    tickers: tuple[str, ...] = ()
+    company: str | None = None
+    years: tuple[int, int] | None = None       # fiscal years, inclusive
+    quarter: int | None = None
+    speaker: str | None = None
+    role: str | None = None
+    section: str | None = None
+    mode: str = "hybrid"
+    limit: int = 10
+    offset: int = 0
+    fusion: str = "rrf"
+    lexical_weight: float | None = None         # weighted fusion only; None: chosen by the query's shape
+
+    def validated(self) -> "SearchQuery":
+        if self.mode not in MODES:
+            raise BadRequestError(f"mode {self.mode!r} is not one of {', '.join(MODES)}", "use hybrid, lexical or semantic")
+        if self.fusion not in FUSIONS:
+            raise BadRequestError(f"fusion {self.fusion!r} is not one of {', '.join(FUSIONS)}", "use rrf or weighted")
+        if not (1 <= self.limit <= MAX_LIMIT):
+            raise BadRequestError(f"limit {self.limit} is out of range", f"use 1 to {MAX_LIMIT}")
+        if not (0 <= self.offset < WINDOW):
+            raise BadRequestError(f"offset {self.offset} is out of range", f"results stop at {WINDOW}; narrow the query")
+        if self.role and self.role not in ROLES:
+            raise BadRequestError(f"role {self.role!r} is not one of {', '.join(ROLES)}", "e.g. --role executive")
+        if self.section and self.section not in SECTIONS:
+            raise BadRequestError(f"section {self.section!r} is not one of {', '.join(SECTIONS)}", "use prepared or qa")
+        if self.quarter is not None and self.quarter not in (1, 2, 3, 4):
+            raise BadRequestError(f"quarter {self.quarter} is not 1-4", "e.g. --quarter 3")
+        if self.years and not (1900 <= self.years[0] <= self.years[1] <= 2200):
+            raise BadRequestError(f"year range {self.years[0]}-{self.years[1]} is not valid", "e.g. --years 2019-2021")
+        if self.lexical_weight is not None and not (0.0 <= self.lexical_weight <= 1.0):
+            raise BadRequestError("lexical_weight must be between 0 and 1", "e.g. 0.7")
+        for t in self.tickers:
+            if not re.fullmatch(r"[A-Za-z0-9.\-]{1,12}", t):
+                raise BadRequestError(f"ticker {t!r} is not a ticker", "use letters, digits, '.' or '-'")
+        return self
+
+    def parsed(self) -> ParsedQuery:
+        try:
+            return parse(self.text)
+        except QuerySyntaxError as e:
+            raise BadRequestError(e.message, e.hint) from None
+
+    def filters(self) -> dict:
+        f = {"ticker": [t.upper() for t in self.tickers] or None, "company": self.company, "quarter": self.quarter,
+             "speaker": self.speaker, "role": self.role, "section": self.section}
+        if self.years:
+            f["year"] = tuple(self.years)
+        return {k: v for k, v in f.items() if v not in (None, "", [])}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Hit:
+    turn_id: str
+    call_id: str
+    company: str | None
+    ticker: str | None
+    year: int | None
+    quarter: int | None
+    date: str | None
+    speaker: str
+    title: str | None
+    role: str
+    section: str
+    position: int
+    source_file: str | None
+    chunk_id: str
+    passage: str
+    snippet: str                    # HTML-escaped, query terms in <mark>
+    text: str                       # the whole turn
+    score: float
+    rank: int
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    semantic_rank: int | None = None
+    semantic_score: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResults:
+    query: SearchQuery
+    hits: list[Hit]
+    total: int                      # fused turns in the candidate window
+    took_ms: float
+    weights: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"query": self.query.to_dict(), "total": self.total, "took_ms": round(self.took_ms, 1),
+                "weights": self.weights, "hits": [h.to_dict() for h in self.hits]}
+
+
+def turn_of(chunk_id: str) -> str:
+    return chunk_id.rsplit(":", 1)[0]
+
+
+# ---- query shape ---------------------------------------------------------------------------------------------------
+
+_NUMBERISH = re.compile(r"\d|\$|%")
+_ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}$")
+
+
+def shape_weight(parsed: ParsedQuery) -> float:
+    """Lexical weight for weighted fusion by the query's shape: exact phrases, numbers and acronyms point to the
+    words themselves; a longer plain-language question points to meaning."""
+    words = [w for c in parsed.words for w in c.split()]
+    if parsed.phrases or any(_NUMBERISH.search(w) for w in words):
+        return 0.8
+    if len(words) <= 3 and any(_ACRONYM.match(w) for w in words):
+        return 0.7
+    if len(words) >= 6:
+        return 0.4
+    return 0.5
+
+
+# ---- snippets ------------------------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[\"'“(\[]?[A-Z0-9$])")
+
+
+def snippet(passage: str, terms: set[str], stem, max_chars: int = 320) -> str:
+    """The sentence of the passage that shares most query terms (the best-matching sentence for a semantic hit
+    too), HTML-escaped, with the matching words in <mark>."""
+    sentences = [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
+
+    def overlap(s):
+        return len({stem(w) for w in re.findall(r"[\w$%.&'-]+", s.lower())} & terms)
+    best = max(range(len(sentences)), key=lambda i: (overlap(sentences[i]), -i))
+    text = sentences[best]
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+    out = []
+    for token in re.split(r"([\w$%.&'-]+)", text):
+        esc = html.escape(token, quote=True)
+        if token and stem(token.lower().strip(".")) in terms:
+            esc = f"<mark>{esc}</mark>"
+        out.append(esc)
+    return "".join(out)
+
+
+# ---- running a search ----------------------------------------------------------------------------------------------
+
+def run(q: SearchQuery, store, indexes, encoder) -> SearchResults:
+    t0 = time.perf_counter()
+    q = q.validated()
+    parsed = q.parsed()
+    filters = q.filters()
+    lexical, semantic = [], []
+    if q.mode in ("hybrid", "lexical"):
+        lexical = fusion.collapse(indexes.lexical.search(parsed, filters, WINDOW), turn_of)
+    if q.mode in ("hybrid", "semantic"):
+        vec = encoder.encode([parsed.free_text])[0]
+        semantic = fusion.collapse(indexes.vector.search(vec, filters, WINDOW), turn_of)
+    lex_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(lexical, 1)}
+    sem_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(semantic, 1)}
+    weights = {}
+    if q.mode == "lexical":
+        fused = [(t, s) for t, s, _ in lexical]
+    elif q.mode == "semantic":
+        fused = [(t, s) for t, s, _ in semantic]
+    elif q.fusion == "rrf":
+        weights = {"fusion": "rrf", "k": 60}
+        fused = fusion.rrf([[(t, s) for t, s, _ in lexical], [(t, s) for t, s, _ in semantic]])
+    else:
+        w = q.lexical_weight if q.lexical_weight is not None else shape_weight(parsed)
+        weights = {"fusion": "weighted", "lexical": w, "semantic": round(1 - w, 3)}
+        fused = fusion.convex([[(t, s) for t, s, _ in lexical], [(t, s) for t, s, _ in semantic]], [w, 1 - w])
+    fused = fused[:WINDOW]
+    page = fused[q.offset:q.offset + q.limit]
+    hits = _hits(store, page, lex_rank, sem_rank, parsed, indexes, q.offset)
+    return SearchResults(q, hits, len(fused), (time.perf_counter() - t0) * 1000, weights)
+
+
+def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset) -> list[Hit]:
+    if not page:
+        return []
+    turn_ids = [t for t, _ in page]
+    best_chunk = {t: (lex_rank.get(t) or sem_rank.get(t))[2] for t in turn_ids}
+    for t in turn_ids:        # prefer the chunk the better-ranked leg found
+        if t in lex_rank and t in sem_rank and sem_rank[t][0] < lex_rank[t][0]:
+            best_chunk[t] = sem_rank[t][2]
+    marks = ",".join("?" * len(turn_ids))
+    rows = {r["turn_id"]: dict(r) for r in store.db.execute(
+        f"SELECT t.turn_id, t.call_id, t.position, t.speaker, t.title, t.role, t.section, t.text, k.company, "
+        f"k.ticker, k.fiscal_year, k.fiscal_quarter, k.call_date, "
+        f"(SELECT f.path FROM files f WHERE f.call_id = t.call_id ORDER BY f.path LIMIT 1) AS path "
+        f"FROM turns t JOIN calls k USING (call_id) WHERE t.turn_id IN ({marks})", turn_ids)}
+    chunk_ids = list(best_chunk.values())
+    chunks = {r[0]: r[1] for r in store.db.execute(
+        f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})", chunk_ids)}
+    stem = stem_word
+    terms = {stem(w.lower()) for c in parsed.words for w in re.findall(r"[\w$%.&'-]+", c)}
+    hits = []
+    for rank, (tid, score) in enumerate(page, offset + 1):
+        r = rows.get(tid)
+        if r is None:       # the index is ahead of the store (a call deleted since the last reindex)
+            continue
+        passage = chunks.get(best_chunk[tid], r["text"])
+        lr, sr = lex_rank.get(tid), sem_rank.get(tid)
+        hits.append(Hit(
+            turn_id=tid, call_id=r["call_id"], company=r["company"], ticker=r["ticker"], year=r["fiscal_year"],
+            quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
+            role=r["role"], section=r["section"], position=r["position"],
+            source_file=Path(r["path"]).name if r["path"] else None, chunk_id=best_chunk[tid], passage=passage,
+            snippet=snippet(passage, terms, stem), text=r["text"], score=round(score, 6), rank=rank,
+            lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
+            semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None))
+    return hits

@@ -1,0 +1,132 @@
+"""Vector leg: unit-length embeddings in a FAISS inner-product index with an id mapping and filter columns.
+Exact search by default (IndexFlatIP). A filter that leaves few rows is searched exactly over those rows only,
+so a one-ticker filter loses no recall; a broad one over-fetches from FAISS and falls back to the exact subset
+when too few rows survive."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .filters import INTEGER, normalized
+
+SUBSET_FRACTION = 0.25      # a filter leaving fewer rows than this share is searched exactly over its rows
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError:
+        raise RuntimeError("faiss is not installed: pip install faiss-cpu (see requirements.txt)") from None
+    return faiss
+
+
+class VectorIndex:
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, columns: Mapping[str, np.ndarray],
+                 vocab: Mapping[str, list[str]], filter_fields: Mapping[str, str], index=None):
+        self.ids = ids
+        self.vectors = vectors
+        self.columns = dict(columns)
+        self.vocab = {k: {v: i for i, v in enumerate(vs)} for k, vs in vocab.items()}
+        self.vocab_list = {k: list(vs) for k, vs in vocab.items()}
+        self.filter_fields = dict(filter_fields)
+        self.index = index if index is not None else self._flat(vectors)
+
+    @staticmethod
+    def _flat(vectors: np.ndarray):
+        faiss = _faiss()
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            index.add(vectors)
+        return index
+
+    @classmethod
+    def build(cls, ids: Sequence[str], vectors: np.ndarray, meta: Sequence[Mapping], filter_fields: Mapping[str, str]
+              ) -> "VectorIndex":
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if len(ids) != len(vectors) or len(meta) != len(ids):
+            raise ValueError("ids, vectors and metadata must have one row each")
+        columns, vocab = {}, {}
+        for name, kind in filter_fields.items():
+            values = [m.get(name) for m in meta]
+            if kind == INTEGER:
+                columns[name] = np.array([v if v is not None else -1 for v in values], dtype=np.int32)
+            else:
+                words = sorted({str(v).lower() for v in values if v is not None})
+                code = {w: i for i, w in enumerate(words)}
+                columns[name] = np.array([code[str(v).lower()] if v is not None else -1 for v in values],
+                                         dtype=np.int32)
+                vocab[name] = words
+        return cls(np.array(list(ids), dtype=object), vectors, columns, vocab, filter_fields)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # ---- persistence ---------------------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> list[Path]:
+        """Write index.faiss, meta.npz and ids.json into folder (which must not be live: the caller renames)."""
+        faiss = _faiss()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self.index, str(folder / "vectors.faiss"))
+        np.savez(folder / "columns.npz", **self.columns)
+        (folder / "ids.json").write_text(json.dumps({"ids": list(self.ids), "vocab": self.vocab_list,
+                                                     "fields": self.filter_fields}))
+        return [folder / "vectors.faiss", folder / "columns.npz", folder / "ids.json"]
+
+    @classmethod
+    def load(cls, folder: Path) -> "VectorIndex":
+        faiss = _faiss()
+        folder = Path(folder)
+        index = faiss.read_index(str(folder / "vectors.faiss"))
+        meta = json.loads((folder / "ids.json").read_text())
+        with np.load(folder / "columns.npz") as z:
+            columns = {k: z[k] for k in z.files}
+        n, d = index.ntotal, index.d
+        vectors = faiss.rev_swig_ptr(index.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
+        return cls(np.array(meta["ids"], dtype=object), vectors, columns, meta["vocab"], meta["fields"], index)
+
+    # ---- search --------------------------------------------------------------------------------------------------
+
+    def mask(self, filters) -> np.ndarray | None:
+        spec = normalized(filters, self.filter_fields)
+        if not spec:
+            return None
+        m = np.ones(len(self.ids), dtype=bool)
+        for name, s in spec.items():
+            col = self.columns[name]
+            if s[0] == "range":
+                m &= (col >= s[1]) & (col <= s[2])
+            elif self.filter_fields[name] == INTEGER:
+                m &= np.isin(col, np.array(s[1], dtype=np.int32))
+            else:
+                codes = [self.vocab[name][v] for v in s[1] if v in self.vocab[name]]
+                m &= np.isin(col, np.array(codes, dtype=np.int32)) if codes else False
+        return m
+
+    def search(self, query: np.ndarray, filters=None, limit: int = 100) -> list[tuple[str, float]]:
+        if not len(self.ids):
+            return []
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        m = self.mask(filters)
+        if m is None:
+            scores, rows = self.index.search(q, min(limit, len(self.ids)))
+            return [(self.ids[r], float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        allowed = int(m.sum())
+        if allowed == 0:
+            return []
+        if allowed > SUBSET_FRACTION * len(self.ids):
+            k = min(len(self.ids), limit * max(4, int(len(self.ids) / allowed) + 1))
+            scores, rows = self.index.search(q, k)
+            hits = [(self.ids[r], float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0 and m[r]]
+            if len(hits) >= min(limit, allowed):
+                return hits[:limit]
+        rows = np.flatnonzero(m)
+        scores = self.vectors[rows] @ q[0]
+        top = np.argsort(-scores, kind="stable")[:limit] if len(rows) <= limit else \
+            np.argpartition(-scores, limit)[:limit]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[rows[i]], float(scores[i])) for i in top]

@@ -1,0 +1,74 @@
+"""Embedding cache: vectors keyed by (encoder name, SHA-256 of the exact text embedded), in a SQLite file under
+the archive home. A reindex or an experiment embeds only text it has never embedded."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class VectorCache:
+    def __init__(self, path: Path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS vectors (encoder TEXT NOT NULL, key BLOB NOT NULL, "
+                        "vector BLOB NOT NULL, PRIMARY KEY (encoder, key)) WITHOUT ROWID")
+
+    def close(self):
+        self.db.close()
+
+    def count(self, encoder: str) -> int:
+        return self.db.execute("SELECT count(*) FROM vectors WHERE encoder = ?", (encoder,)).fetchone()[0]
+
+    def get_many(self, encoder: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        found = {}
+        for i in range(0, len(keys), 500):
+            part = list(keys[i:i + 500])
+            q = f"SELECT key, vector FROM vectors WHERE encoder = ? AND key IN ({','.join('?' * len(part))})"
+            for key, blob in self.db.execute(q, [encoder, *part]):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, encoder: str, keys: Sequence[bytes], vectors: np.ndarray) -> None:
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR REPLACE INTO vectors (encoder, key, vector) VALUES (?, ?, ?)",
+                            [(encoder, k, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                             for k, v in zip(keys, vectors)])
+        self.db.execute("COMMIT")
+
+    def embed(self, encoder, texts: Sequence[str], *, batch_size: int = 64,
+              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Vectors for texts, embedding only those not cached (saved batch by batch, so a killed run resumes)."""
+        keys = [text_key(t) for t in texts]
+        have = self.get_many(encoder.name, list(dict.fromkeys(keys)))
+        first = {}
+        for i, k in enumerate(keys):
+            if k not in have:
+                first.setdefault(k, i)
+        # In the caller's order, but each step sorted by length (similar lengths batch with less padding).
+        todo_unique = list(first.values())
+        done = 0
+        step = max(batch_size * 16, 256)
+        for s in range(0, len(todo_unique), step):
+            idx = sorted(todo_unique[s:s + step], key=lambda i: -len(texts[i]))
+            vecs = encoder.encode([texts[i] for i in idx], batch_size=batch_size)
+            self.put_many(encoder.name, [keys[i] for i in idx], vecs)
+            for i, v in zip(idx, vecs):
+                have[keys[i]] = v
+            done += len(idx)
+            if progress:
+                progress(done, len(todo_unique))
+        dim = next(iter(have.values())).shape[0] if have else encoder.dim
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = have[k]
+        return out
