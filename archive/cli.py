@@ -260,3 +260,40 @@ def reindex(ctx, quiet, as_json):
         return _emit(manifest)
     click.echo(f"indexed {manifest['passages']} passages of {manifest['calls']} calls with {manifest['encoder']} "
                f"in {manifest['seconds']['total']}s")
+
+
+@main.command()
+@click.option("--queries", "query_files", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL query file (repeat for several), in the ../shared/eval layout.")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["lexical", "semantic", "hybrid"]),
+              help="Modes to run (default: all three).")
+@click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--fusion", type=click.Choice(["rrf", "weighted"]), default="rrf", show_default=True)
+@click.option("--runs", "run_dir", type=click.Path(file_okay=False), default="runs", show_default=True,
+              help="Folder for the run files (run_<mode>.jsonl), readable by ../shared/eval/score.py.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@handles_errors
+def evaluate(ctx, query_files, modes, k, fusion, run_dir, as_json):
+    """Score the archive's search on known-item query sets: Recall@k and MRR@k per mode and kind."""
+    from .evaluate import evaluate as run_eval
+    report = run_eval(_archive(ctx), query_files, modes=modes or ("lexical", "semantic", "hybrid"), k=k,
+                      run_dir=Path(run_dir), fusion=fusion)
+    if as_json:
+        return _emit(report)
+    if report["missing_targets"]:
+        click.echo(f"warning: {len(report['missing_targets'])} targets are not in this archive "
+                   f"(e.g. {report['missing_targets'][0]})", err=True)
+    groups = sorted({g for m in report["modes"].values() for g in m["groups"]})
+    click.echo(f"{'group':<20} {'n':>4}  " + "  ".join(f"{m:>17}" for m in report["modes"]))
+    click.echo(f"{'':<20} {'':>4}  " + "  ".join(f"{'R@' + str(k) + ' / MRR@' + str(k):>17}" for m in report["modes"]))
+    for g in groups:
+        cells = []
+        for m in report["modes"].values():
+            s = m["groups"][g]
+            cells.append(f"{s['recall']:.3f} / {s['mrr']:.3f}".rjust(17))
+        n = next(iter(report["modes"].values()))["groups"][g]["n"]
+        click.echo(f"{g:<20} {n:>4}  " + "  ".join(cells))
+    click.echo("latency ms p50/p95: " + ", ".join(f"{m} {v['latency_ms']['p50']}/{v['latency_ms']['p95']}"
+                                                  for m, v in report["modes"].items()))
+    click.echo(f"run files in {run_dir}/")

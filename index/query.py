@@ -107,3 +107,14 @@ def parse(text: str) -> ParsedQuery:
     if not groups:
         raise QuerySyntaxError("the query only excludes", "add a word to look for, e.g. guidance -covid")
     return ParsedQuery(tuple(tuple(g) for g in groups), tuple(excluded), text)
+
+
+def plain(text: str, max_chars: int = MAX_CHARS) -> str:
+    """Any text as a plain query: operator characters become spaces, operator words lower case, cut to the cap
+    at a word boundary. For pasted sentences and evaluation sets, not for what a user typed on purpose."""
+    text = re.sub(r'[*?()\[\]{}~^"]', " ", text or "")
+    text = re.sub(r"\b(AND|OR|NOT)\b", lambda m: m[0].lower(), text)
+    text = re.sub(r"(?<!\S)[-+]+", " ", text)
+    text = re.sub(r"(\w):(?=\S)", r"\1 ", text)
+    text = " ".join(text.split())
+    return text if len(text) <= max_chars else text[:max_chars].rsplit(" ", 1)[0]
