@@ -3,6 +3,7 @@ from the parsed query language (index.query), never from raw user text. Returns 
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -55,11 +56,16 @@ def _schema(filter_fields: Mapping[str, str]) -> wf.Schema:
 
 
 class LexicalIndex:
+    MAX_DF = 0.02          # words in more than this share of passages are dropped from an unfiltered OR ...
+    MAX_TERMS = 6          # ... and at most this many of the rarest words are kept
+    SELECTIVE = 0.05       # a filter leaving at most this share of passages is walked with every word
+
     def __init__(self, ix, filter_fields: Mapping[str, str]):
         self.ix = ix
         self.filter_fields = dict(filter_fields)
         self.analyzer = analyzer()
-        self._searcher = None
+        self._local = threading.local()        # a Whoosh searcher per thread
+        self._searchers = []
 
     @classmethod
     def build(cls, folder: Path, docs: Iterable[dict], filter_fields: Mapping[str, str], *,
@@ -89,15 +95,18 @@ class LexicalIndex:
         return cls(wi.open_dir(str(folder)), filter_fields)
 
     def close(self):
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        for s in self._searchers:
+            s.close()
+        self._searchers = []
+        self._local = threading.local()
 
     @property
     def searcher(self):
-        if self._searcher is None:
-            self._searcher = self.ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
-        return self._searcher
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._local.searcher = self.ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            self._searchers.append(s)
+        return s
 
     def __len__(self) -> int:
         return self.ix.doc_count()
@@ -111,34 +120,50 @@ class LexicalIndex:
             by_pos.setdefault(t.pos, []).append(t.text)
         return [by_pos[p] for p in sorted(by_pos)]
 
-    def _clause(self, clause) -> wq.Query | None:
+    def _phrase(self, clause) -> wq.Query | None:
         groups = self._terms(clause.text)
         if not groups:
             return None
-        if clause.phrase and len(groups) > 1:
-            return wq.Phrase("text", [g[0] for g in groups])
-        parts = [wq.Term("text", g[0]) for g in groups]
-        return parts[0] if len(parts) == 1 else wq.And(parts)
+        if len(groups) == 1:
+            return wq.Term("text", groups[0][0])
+        return wq.Phrase("text", [g[0] for g in groups])
 
-    def to_query(self, parsed: ParsedQuery, *, require_all: bool = False) -> wq.Query | None:
-        """Words are scored with OR (or all required with require_all); phrases are always required;
-        exclusions are removed."""
-        scored, required = [], []
+    def scored_terms(self, parsed: ParsedQuery) -> list[str]:
+        """The distinct analysed terms of every word (OR alternatives included), in query order."""
+        terms = []
         for group in parsed.groups:
-            alternatives = [q for q in (self._clause(c) for c in group) if q is not None]
-            if not alternatives:
-                continue
-            q = alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
-            (required if (len(group) == 1 and group[0].phrase) else scored).append(q)
+            for c in group:
+                if not c.phrase:
+                    terms.extend(g[0] for g in self._terms(c.text))
+        return list(dict.fromkeys(terms))
+
+    def prune(self, terms: list[str]) -> list[str]:
+        """Whoosh walks every posting of every OR term in pure Python, so a term in more than MAX_DF of the
+        passages ('quarter', 'revenue') costs much and tells little: keep the MAX_TERMS rarest terms under that
+        bar (at least the two rarest terms whatever their frequency)."""
+        reader = self.searcher.reader()
+        n = max(1, reader.doc_count())
+        by_df = sorted((reader.doc_frequency("text", t), i, t) for i, t in enumerate(terms))
+        keep = [t for df, _, t in by_df if df <= self.MAX_DF * n]
+        if len(keep) < 2:
+            keep = [t for _, _, t in by_df[:2]]
+        return keep[:self.MAX_TERMS]
+
+    def to_query(self, parsed: ParsedQuery, *, prune: bool = False) -> wq.Query | None:
+        """Words are scored with OR (more matching words rank higher; none is required); phrases are required;
+        exclusions are removed."""
+        terms = self.scored_terms(parsed)
+        if prune:
+            terms = self.prune(terms)
+        scored = [wq.Term("text", t) for t in terms]
+        required = [q for q in (self._phrase(c) for g in parsed.groups for c in g if c.phrase) if q is not None]
         if not scored and not required:
             return None
-        if require_all:
-            base = wq.And(required + scored)
-        elif required:
+        if required:
             base = wq.And(required) if not scored else wq.AndMaybe(wq.And(required), wq.Or(scored))
         else:
             base = wq.Or(scored) if len(scored) > 1 else scored[0]
-        excluded = [q for q in (self._clause(c) for c in parsed.excluded) if q is not None]
+        excluded = [q for q in (self._phrase(c) for c in parsed.excluded) if q is not None]
         return wq.AndNot(base, wq.Or(excluded)) if excluded else base
 
     def filter_query(self, filters) -> wq.Query | None:
@@ -155,12 +180,29 @@ class LexicalIndex:
 
     # ---- search --------------------------------------------------------------------------------------------------
 
-    def search(self, parsed: ParsedQuery, filters=None, limit: int = 100, *, require_all: bool = False
-               ) -> list[tuple[str, float]]:
-        q = self.to_query(parsed, require_all=require_all)
+    def allowed_estimate(self, filters) -> int:
+        """An upper bound on the passages a filter leaves, from keyword document frequencies (range and integer
+        filters count as unselective)."""
+        reader = self.searcher.reader()
+        bound = reader.doc_count()
+        for name, spec in normalized(filters, self.filter_fields).items():
+            if self.filter_fields[name] == KEYWORD:
+                bound = min(bound, sum(reader.doc_frequency(name, v) for v in spec[1]))
+        return bound
+
+    def search(self, parsed: ParsedQuery, filters=None, limit: int = 100) -> list[tuple[str, float]]:
+        """Top passages by BM25F. With a selective filter (a ticker, a company, a speaker) the filter is
+        intersected with the query so only its passages are walked, and every word counts; otherwise the query
+        keeps its rarer words (see prune)."""
+        fq = self.filter_query(filters)
+        selective = fq is not None and self.allowed_estimate(filters) <= self.SELECTIVE * max(1, len(self))
+        q = self.to_query(parsed, prune=not selective)
         if q is None:
             return []
-        results = self.searcher.search(q, filter=self.filter_query(filters), limit=limit)
+        if selective:
+            results = self.searcher.search(wq.And([wq.ConstantScoreQuery(fq, 0.0), q]), limit=limit)
+        else:
+            results = self.searcher.search(q, filter=fq, limit=limit)
         return [(hit["id"], float(hit.score)) for hit in results]
 
     def term_counts(self, text: str) -> list[tuple[str, int]]:
