@@ -209,8 +209,9 @@ def _years(year, years):
 @click.option("--role", type=click.Choice(["executive", "analyst", "operator", "unknown"]), help="Only this role.")
 @click.option("--section", type=click.Choice(["prepared", "qa"]), help="Only prepared remarks or the Q&A.")
 @click.option("--mode", type=click.Choice(["hybrid", "lexical", "semantic"]), default="hybrid", show_default=True)
-@click.option("--fusion", type=click.Choice(["rrf", "weighted"]), default="rrf", show_default=True,
-              help="How hybrid mode fuses the two legs.")
+@click.option("--fusion", type=click.Choice(["weighted", "rrf"]), default="weighted", show_default=True,
+              help="How hybrid mode fuses the two legs: weighted sum of normalised scores (weights by the query's "
+                   "shape) or reciprocal rank fusion (k=60).")
 @click.option("--lexical-weight", type=click.FloatRange(0, 1), help="Weighted fusion: the lexical share "
                                                                      "(default: chosen by the query's shape).")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
@@ -264,19 +265,21 @@ def reindex(ctx, quiet, as_json):
 
 @main.command()
 @click.option("--queries", "query_files", multiple=True, required=True, type=click.Path(exists=True, dir_okay=False),
-              help="JSONL query file (repeat for several), in the ../shared/eval layout.")
+              help="JSONL query files in the ../shared/eval layout: --queries A.jsonl B.jsonl")
+@click.argument("more_files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--mode", "modes", multiple=True, type=click.Choice(["lexical", "semantic", "hybrid"]),
               help="Modes to run (default: all three).")
 @click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--fusion", type=click.Choice(["rrf", "weighted"]), default="rrf", show_default=True)
+@click.option("--fusion", type=click.Choice(["weighted", "rrf"]), default="weighted", show_default=True)
 @click.option("--runs", "run_dir", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="Folder for the run files (run_<mode>.jsonl), readable by ../shared/eval/score.py.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @handles_errors
-def evaluate(ctx, query_files, modes, k, fusion, run_dir, as_json):
+def evaluate(ctx, query_files, more_files, modes, k, fusion, run_dir, as_json):
     """Score the archive's search on known-item query sets: Recall@k and MRR@k per mode and kind."""
     from .evaluate import evaluate as run_eval
+    query_files = tuple(query_files) + tuple(more_files)
     report = run_eval(_archive(ctx), query_files, modes=modes or ("lexical", "semantic", "hybrid"), k=k,
                       run_dir=Path(run_dir), fusion=fusion)
     if as_json:

@@ -79,10 +79,13 @@ def test_pages_come_from_one_fixed_window(sample):
 
 
 def test_weighted_fusion_and_shape(sample):
-    res = sample.search(SearchQuery("$0.83 EPS", fusion="weighted"))
-    assert res.weights["lexical"] == 0.8
-    res = sample.search(SearchQuery("why did the company expect demand to recover later this year", fusion="weighted"))
-    assert res.weights["lexical"] == 0.4
+    def weight(text):
+        return sample.search(SearchQuery(text, fusion="weighted")).weights["lexical"]
+    assert weight("$0.83 EPS") == 0.9 and weight('"constant currency" growth in the cloud business') == 0.9
+    assert weight("Watchman FLX") == 0.8
+    assert weight("sees 2021 adjusted earnings per share guidance") == 0.7
+    assert weight("why did the company expect demand to recover later this year") == 0.3
+    assert sample.search(SearchQuery("margin", fusion="rrf")).weights == {"fusion": "rrf", "k": 60}
     res = sample.search(SearchQuery("margin", fusion="weighted", lexical_weight=1.0))
     assert all(h.lexical_rank for h in res.hits)
 
