@@ -69,11 +69,13 @@ def main(ctx, home):
 @click.option("--date", help="Call date, YYYY-MM-DD.")
 @click.option("--replace", is_flag=True, help="When a call (same ticker and period) is already stored from another "
                                              "file, keep this file's version instead of skipping it.")
+@click.option("--index", "then_index", is_flag=True, help="Then bring the search indexes up to date, so the new calls "
+                                                            "are searchable when the command returns.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only failures and the summary.")
 @click.pass_context
 @handles_errors
-def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, as_json, quiet):
+def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, then_index, as_json, quiet):
     """Read transcript files and folders (recursively) into the archive.
 
     Files already ingested and unchanged are skipped; a changed file replaces its call; a file that fails is
@@ -109,13 +111,18 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, a
         if f.status == "failed" and f.call_id is None and "no such file" in (f.message or ""):
             click.echo(f"failed: {f.message}", err=True)
     s = report.summary()
+    indexed = None
+    if then_index:
+        indexed = _run_reindex(archive, False, True, True).to_dict()
     if as_json:
-        _emit(report.to_dict())
+        _emit({**report.to_dict(), **({"index": indexed} if indexed else {})})
     else:
         rate = f", {s['files'] / s['seconds']:.0f} files/s" if s["seconds"] > 0 else ""
         click.echo(f"{s['files']} files in {s['seconds']:.1f}s{rate}: {s['added']} added, {s['replaced']} replaced, "
                    f"{s['unchanged']} unchanged, {s['duplicate']} duplicate, {s['failed']} failed; "
                    f"{s['turns_added']} turns and {s['chunks_added']} chunks stored")
+        if indexed:
+            click.echo(f"index: generation {indexed['generation']} ({indexed['outcome']})")
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED_FILES)
 
 
@@ -248,19 +255,82 @@ def search(ctx, query, tickers, company, year, years, quarter, speaker, role, se
     click.echo(f"{results.total} turns in the window, {results.took_ms:.0f} ms")
 
 
+EXIT_UP_TO_DATE, EXIT_LOCKED = 3, 75
+
+
+def _reindex_progress(quiet: bool):
+    """(progress, log, close): a bar with chunks/s and time left on a terminal, plain lines otherwise."""
+    import time as _time
+    if quiet:
+        return None, (lambda s: None), (lambda: None)
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        bar = {}
+
+        def progress(done, total):
+            if "bar" not in bar:
+                bar["bar"] = tqdm(total=total, unit="chunk", file=sys.stderr, dynamic_ncols=True, desc="embedding")
+            bar["bar"].update(done - bar["bar"].n)
+        return progress, (lambda s: click.echo(s, err=True)), (lambda: bar and bar["bar"].close())
+    start, last = _time.perf_counter(), [0.0]
+
+    def progress(done, total):
+        now = _time.perf_counter()
+        if now - last[0] >= 10 or done == total:
+            last[0] = now
+            rate = done / max(now - start, 1e-9)
+            click.echo(f"embedded {done}/{total} chunks, {rate:.1f} chunks/s, "
+                       f"{(total - done) / max(rate, 1e-9):.0f}s left", err=True)
+    return progress, (lambda s: click.echo(s, err=True)), (lambda: None)
+
+
+def _run_reindex(archive, full, quiet, as_json):
+    from .indexes import ReindexRunningError
+    progress, log, close = _reindex_progress(quiet or as_json)
+    try:
+        result = archive.reindex(full=full, progress=progress, log=log)
+    except ReindexRunningError as e:
+        click.echo(f"error: {e.message}", err=True)
+        sys.exit(EXIT_LOCKED)
+    finally:
+        close()
+    return result
+
+
 @main.command()
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
-@click.option("--json", "as_json", is_flag=True, help="Print the build manifest as JSON.")
+@click.option("--full", is_flag=True, help="Rebuild everything instead of applying the calls added, changed or "
+                                          "deleted since the live index.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Where the model embeds (default: "
+                                                                                  "$ARCHIVE_DEVICE or cpu).")
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=None, help="Passages per embedding batch.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress; only the summary (for cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
 @handles_errors
-def reindex(ctx, quiet, as_json):
-    """Build the lexical (Whoosh) and vector (FAISS) indexes from the archive."""
-    log = (lambda s: None) if (quiet or as_json) else (lambda s: click.echo(s, err=True))
-    manifest = _archive(ctx).reindex(log=log)
+def reindex(ctx, full, device, batch_size, quiet, as_json):
+    """Bring the lexical (Whoosh) and vector (FAISS) indexes up to date with the archive.
+
+    Builds a new index generation beside the live one and switches to it atomically: searches keep being
+    answered, and a crash or kill leaves the previous generation serving. Only text never embedded before is
+    embedded. Exit status: 0 a new generation is live, 3 already up to date, 75 another reindex is running,
+    2 error (the live generation is untouched).
+    """
+    if device or batch_size:
+        from dataclasses import replace
+        a = _archive(ctx)
+        a.settings = replace(a.settings, **{k: v for k, v in (("device", device), ("batch_size", batch_size)) if v})
+    result = _run_reindex(_archive(ctx), full, quiet, as_json)
     if as_json:
-        return _emit(manifest)
-    click.echo(f"indexed {manifest['passages']} passages of {manifest['calls']} calls with {manifest['encoder']} "
-               f"in {manifest['seconds']['total']}s")
+        _emit(result.to_dict())
+    elif result.outcome == "up-to-date":
+        click.echo(f"already up to date: generation {result.generation}")
+    else:
+        d = result.to_dict()
+        secs = d["seconds"] or {}
+        what = "full build" if result.full else f"{d['added']} calls added, {d['changed']} changed, {d['deleted']} deleted"
+        click.echo(f"generation {result.generation} is live: {d['passages']} passages of {d['calls']} calls ({what}) "
+                   f"in {secs.get('total')}s")
+    sys.exit(EXIT_UP_TO_DATE if result.outcome == "up-to-date" else EXIT_OK)
 
 
 @main.command()

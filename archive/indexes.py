@@ -1,14 +1,16 @@
-"""The pair of indexes derived from the store: build them from the store's passages (embedding only text the
-cache has never seen), save them side by side, open them for searching. Issue 4 turns the folder into
-crash-safe generations."""
+"""The pair of indexes derived from the store, kept as crash-safe generations (index.generations): a reindex
+builds a new generation from the live one plus the calls added, changed or deleted since (or from scratch with
+full=True), embedding only text the cache has never seen; readers open the live generation and refuse one whose
+manifest does not match this archive."""
 from __future__ import annotations
 
-import json
-import shutil
+import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from index.generations import GenerationError, Generations, LockedError
 from index.lexical import LexicalIndex
 from index.vector import VectorIndex
 from index.vector_cache import VectorCache
@@ -17,7 +19,12 @@ from .errors import ArchiveError, StoreError
 from .passages import passage_text
 from .store import Store, passages_sql
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+
+class ReindexRunningError(ArchiveError):
+    status = 409
+    code = "reindex_running"
 
 
 def meta_of(row: dict) -> dict:
@@ -26,61 +33,143 @@ def meta_of(row: dict) -> dict:
             "section": row["section"], "call_id": row["call_id"]}
 
 
-def make_encoder(name: str):
+def make_encoder(name: str, device: str = "cpu"):
     from index.encoders import EncoderMissingError, HashEncoder, MiniLMEncoder
     if name == "hash":
         return HashEncoder()
     try:
-        return MiniLMEncoder()
+        return MiniLMEncoder(device=device)
     except EncoderMissingError as e:
         raise ArchiveError(str(e), "run `make install`, or pip install -r requirements.txt") from None
 
 
+ENCODER_NAMES = {"minilm": "all-MiniLM-L6-v2", "hash": "hash-test-encoder"}
+
+
+def expected_manifest(settings, encoder_name: str) -> dict:
+    """What a generation must have been built with to serve this archive."""
+    return {"format_version": FORMAT_VERSION, "encoder": encoder_name,
+            "chunking": {"words": settings.chunk_words, "overlap": settings.chunk_overlap}}
+
+
+def call_versions(store: Store) -> dict[str, str]:
+    """A version per stored call: its source files' fingerprints (which change with content, metadata and chunk
+    settings)."""
+    return {r[0]: r[1] for r in store.db.execute(
+        "SELECT call_id, group_concat(fingerprint, ',') FROM (SELECT call_id, fingerprint FROM files "
+        "ORDER BY call_id, path) GROUP BY call_id")}
+
+
+@dataclass
+class ReindexResult:
+    outcome: str                # built | up-to-date
+    generation: str
+    manifest: dict
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    full: bool = False
+
+    def to_dict(self) -> dict:
+        return {"outcome": self.outcome, "generation": self.generation, "full": self.full, "added": self.added,
+                "changed": self.changed, "deleted": self.deleted, "passages": self.manifest.get("passages"),
+                "calls": len(self.manifest.get("calls") or {}), "seconds": self.manifest.get("seconds")}
+
+
 class Indexes:
-    def __init__(self, folder: Path, lexical: LexicalIndex, vector: VectorIndex, manifest: dict):
-        self.folder, self.lexical, self.vector, self.manifest = folder, lexical, vector, manifest
+    def __init__(self, name: str, lexical: LexicalIndex, vector: VectorIndex, manifest: dict):
+        self.name, self.lexical, self.vector, self.manifest = name, lexical, vector, manifest
 
     def close(self):
         self.lexical.close()
 
-    @staticmethod
-    def build(store: Store, folder: Path, encoder, cache: VectorCache, filter_fields: dict, *,
-              batch_size: int = 64, log: Callable[[str], None] = lambda s: None) -> dict:
-        t0 = time.perf_counter()
-        rows = [dict(r) for r in store.db.execute(passages_sql())]
-        texts = [passage_text(r) for r in rows]
-        tmp = folder.with_name(folder.name + ".building")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        log(f"embedding {len(texts)} passages ({cache.count(encoder.name)} vectors cached)")
-        t1 = time.perf_counter()
-        vectors = cache.embed(encoder, texts, batch_size=batch_size,
-                              progress=lambda done, total: log(f"embedded {done}/{total}"))
-        t2 = time.perf_counter()
-        VectorIndex.build([r["chunk_id"] for r in rows], vectors, [meta_of(r) for r in rows], filter_fields
-                          ).save(tmp / "vector")
-        log(f"lexical index over {len(rows)} passages")
-        lex = LexicalIndex.build(tmp / "lexical", ({"id": r["chunk_id"], "text": t, **meta_of(r)}
-                                                  for r, t in zip(rows, texts)), filter_fields)
-        lex.close()
-        t3 = time.perf_counter()
-        manifest = {"format_version": FORMAT_VERSION, "encoder": encoder.name, "dim": int(vectors.shape[1]),
-                    "passages": len(rows), "calls": len({r["call_id"] for r in rows}),
-                    "seconds": {"embed": round(t2 - t1, 1), "total": round(t3 - t0, 1)}}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-        return manifest
-
     @classmethod
-    def open(cls, folder: Path, filter_fields: dict) -> "Indexes":
-        manifest_path = folder / "manifest.json"
-        if not manifest_path.is_file():
-            raise StoreError(f"no search index at {folder}", "build it with `python -m archive reindex`")
-        manifest = json.loads(manifest_path.read_text())
-        return cls(folder, LexicalIndex.open(folder / "lexical", filter_fields), VectorIndex.load(folder / "vector"),
-                   manifest)
+    def open(cls, root: Path, filter_fields: dict, expect: dict) -> "Indexes":
+        gens = Generations(root)
+        name = gens.current()
+        if name is None:
+            raise StoreError(f"no search index in {root}", "build it with `python -m archive reindex`")
+        try:
+            manifest = gens.verify(name, expect)
+            folder = gens.path(name)
+            return cls(name, LexicalIndex.open(folder / "lexical", filter_fields), VectorIndex.load(folder / "vector"),
+                       manifest)
+        except GenerationError as e:
+            raise StoreError(f"the live search index cannot be used: {e}",
+                             "rebuild it with `python -m archive reindex --full`") from None
+        except Exception as e:      # a damaged file that slipped past the checks
+            raise StoreError(f"the live search index {name} cannot be opened: {type(e).__name__}: {e}",
+                             "rebuild it with `python -m archive reindex --full`") from None
+
+
+def reindex(store: Store, root: Path, settings, encoder, filter_fields: dict, *, full: bool = False,
+            progress: Callable[[int, int], None] | None = None, log: Callable[[str], None] = lambda s: None
+            ) -> ReindexResult:
+    """Bring the indexes up to date with the store, as a new generation. One builder at a time."""
+    gens = Generations(root)
+    try:
+        with gens.lock():
+            return _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
+    except LockedError as e:
+        raise ReindexRunningError(str(e), "wait for it to finish, or run this later (a second build would redo "
+                                          "its work)") from None
+
+
+def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log) -> ReindexResult:
+    t0 = time.perf_counter()
+    gens.prune()
+    expect = expected_manifest(settings, encoder.name)
+    live = gens.current()
+    old = None
+    if live and not full:
+        try:
+            old = gens.verify(live, expect)
+        except GenerationError as e:
+            log(f"live generation {live} unusable ({e}); rebuilding everything")
+    versions = call_versions(store)
+    before = old["calls"] if old else {}
+    added = [c for c in versions if c not in before]
+    changed = [c for c in versions if c in before and before[c] != versions[c]]
+    deleted = [c for c in before if c not in versions]
+    if old and not (added or changed or deleted):
+        return ReindexResult("up-to-date", live, old)
+    rows = [dict(r) for r in store.db.execute(passages_sql())]
+    texts = [passage_text(r) for r in rows]
+    building = gens.begin()
+    try:
+        cache = VectorCache(settings.vector_cache_path)
+        try:
+            log(f"embedding {len(texts)} passages ({cache.count(encoder.name)} vectors cached)")
+            t1 = time.perf_counter()
+            vectors = cache.embed(encoder, texts, batch_size=settings.batch_size, progress=progress)
+            embed_s = time.perf_counter() - t1
+        finally:
+            cache.close()
+        ids = [r["chunk_id"] for r in rows]
+        VectorIndex.build(ids, vectors, [meta_of(r) for r in rows], filter_fields).save(building / "vector")
+        t2 = time.perf_counter()
+        if old is None:
+            log(f"lexical index: {len(rows)} passages")
+            LexicalIndex.build(building / "lexical", ({"id": r["chunk_id"], "text": t, **meta_of(r)}
+                                                     for r, t in zip(rows, texts)), filter_fields).close()
+        else:
+            touched = set(added) | set(changed)
+            log(f"lexical index: {len(added)} calls added, {len(changed)} changed, {len(deleted)} deleted")
+            LexicalIndex.update(gens.path(live) / "lexical", building / "lexical", "call_id",
+                                list(changed) + list(deleted),
+                                ({"id": r["chunk_id"], "text": t, **meta_of(r)} for r, t in zip(rows, texts)
+                                 if r["call_id"] in touched), filter_fields).close()
+        t3 = time.perf_counter()
+        manifest = {**expect, "encoder_dim": int(vectors.shape[1]) if len(vectors) else encoder.dim,
+                    "passages": len(rows), "calls_count": len(versions), "calls": versions,
+                    "chunk_set_sha256": hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest(),
+                    "built_from": live if old else None,
+                    "seconds": {"embed": round(embed_s, 1), "lexical": round(t3 - t2, 1),
+                                "total": round(time.perf_counter() - t0, 1)}}
+        name = gens.commit(building, manifest)
+    except BaseException:
+        import shutil
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    gens.prune()
+    return ReindexResult("built", name, manifest, len(added), len(changed), len(deleted), full=old is None)

@@ -11,8 +11,11 @@ from typing import Callable, Iterable
 from . import formats
 from .chunk import chunk_transcript
 from .config import Settings
-from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError
-from .indexes import Indexes, make_encoder
+from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError, StoreError
+from index.generations import Generations
+
+from .indexes import ENCODER_NAMES, Indexes, ReindexResult, expected_manifest, make_encoder
+from .indexes import reindex as build_generation
 from .search import FILTER_FIELDS, SearchQuery, SearchResults
 from .search import run as run_search
 from .store import Store
@@ -88,6 +91,7 @@ class Archive:
         self.store = Store(settings.db_path)
         self._indexes = None
         self._encoder = None
+        self.index_error: StoreError | None = None    # why a newer generation could not be opened, if it could not
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides) -> "Archive":
@@ -182,27 +186,33 @@ class Archive:
     @property
     def encoder(self):
         if self._encoder is None:
-            self._encoder = make_encoder(self.settings.encoder)
+            self._encoder = make_encoder(self.settings.encoder, self.settings.device)
         return self._encoder
 
     @property
     def indexes(self) -> Indexes:
-        if self._indexes is None:
-            self._indexes = Indexes.open(self.settings.index_path, FILTER_FIELDS)
+        """The live generation. When CURRENT has moved on, the new generation is opened and checked; if it cannot
+        be used, the one already open keeps serving."""
+        live = Generations(self.settings.index_path).current()
+        if self._indexes is None or (live and live != self._indexes.name):
+            expect = expected_manifest(self.settings, ENCODER_NAMES[self.settings.encoder])
+            try:
+                fresh = Indexes.open(self.settings.index_path, FILTER_FIELDS, expect)
+            except StoreError as e:
+                if self._indexes is None:
+                    raise
+                self.index_error = e
+            else:
+                old, self._indexes, self.index_error = self._indexes, fresh, None
+                if old is not None:
+                    old.close()
         return self._indexes
 
-    def reindex(self, log=lambda s: None) -> dict:
-        """Build both indexes from the store (embedding only passages never embedded before)."""
-        from index.vector_cache import VectorCache
-        cache = VectorCache(self.settings.vector_cache_path)
-        try:
-            if self._indexes is not None:
-                self._indexes.close()
-                self._indexes = None
-            return Indexes.build(self.store, self.settings.index_path, self.encoder, cache, FILTER_FIELDS,
-                                 batch_size=self.settings.batch_size, log=log)
-        finally:
-            cache.close()
+    def reindex(self, *, full: bool = False, progress=None, log=lambda s: None) -> ReindexResult:
+        """Bring both indexes up to date with the store as a new generation (only calls added, changed or deleted
+        since the live one; everything with full=True), embedding only passages never embedded before."""
+        return build_generation(self.store, self.settings.index_path, self.settings, self.encoder, FILTER_FIELDS,
+                                full=full, progress=progress, log=log)
 
     def search(self, query: SearchQuery) -> SearchResults:
         return run_search(query, self.store, self.indexes, self.encoder)

