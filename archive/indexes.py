@@ -113,6 +113,13 @@ def reindex(store: Store, root: Path, settings, encoder, filter_fields: dict, *,
     except LockedError as e:
         raise ReindexRunningError(str(e), "wait for it to finish, or run this later (a second build would redo "
                                           "its work)") from None
+    except OSError as e:
+        raise StoreError(f"the index build failed: {e.strerror or e}" + (f" ({e.filename})" if e.filename else ""),
+                         "free disk space or fix permissions under the archive home, then run reindex again; "
+                         "the previous index keeps serving") from None
+    except RuntimeError as e:       # FAISS reports I/O trouble as RuntimeError
+        raise StoreError(f"the index build failed: {e}", "free disk space and run reindex again; the previous "
+                                                         "index keeps serving") from None
 
 
 def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log) -> ReindexResult:

@@ -72,6 +72,10 @@ class VectorIndex:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self.index, str(folder / "vectors.faiss"))
+        # write_index does not report a failed write or close: read the file back before anyone relies on it.
+        back = faiss.read_index(str(folder / "vectors.faiss"))
+        if back.ntotal != self.index.ntotal or back.d != self.index.d:
+            raise OSError(f"the vector index file was not written whole ({back.ntotal} of {self.index.ntotal} rows)")
         np.savez(folder / "columns.npz", **self.columns)
         (folder / "ids.json").write_text(json.dumps({"ids": list(self.ids), "vocab": self.vocab_list,
                                                      "fields": self.filter_fields}))

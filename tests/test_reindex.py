@@ -1,0 +1,180 @@
+"""Reindexing is safe: generations switch atomically, a killed build leaves the previous one serving, a full disk
+gives a clear error, searches keep working from another process, and only one build runs at a time."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from archive.config import Settings
+from archive.search import SearchQuery
+from archive.service import Archive
+from index.generations import Generations
+
+from .conftest import ROOT, SAMPLE
+
+ENV = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT)}
+WORDS = ("revenue margin backlog pricing demand supply guidance freight cloud turbine store remodel dividend "
+         "inventory capacity hiring churn subscribers bookings leverage").split()
+
+
+def synthetic_call(i: int) -> dict:
+    rnd = random.Random(i)
+    speech = lambda n: " ".join(rnd.choice(WORDS) for _ in range(n)) + "."
+    turns = [{"speaker": "Operator", "speech": "Welcome to the call. " + speech(10)}]
+    for k in range(30):
+        turns.append({"speaker": "Jane Roe" if k % 2 else "Sam Poe", "speech": speech(rnd.randint(20, 300))})
+    return {"company": f"Synthetic {i}", "ticker": f"SYN{i}", "fiscal_year": 2021, "fiscal_quarter": 1 + i % 4,
+            "prepared_remarks": turns[:5], "q_and_a": turns[5:],
+            "participants": ["Jane Roe--Chief Executive Officer", "Sam Poe--Big Bank -- Analyst"]}
+
+
+def cli(home, *args, **kw):
+    return subprocess.run([sys.executable, "-m", "archive", "--home", str(home), *args], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, **kw)
+
+
+def check_consistent(home):
+    """The live generation is whole: its manifest's files check out, and both indexes hold the same passages."""
+    with Archive.open(Settings(home=home, encoder="hash")) as a:
+        ix = a.indexes
+        Generations(a.settings.index_path).verify(ix.name)
+        assert len(ix.lexical) == len(ix.vector) == ix.manifest["passages"]
+        res = a.search(SearchQuery("revenue margin", limit=5))
+        assert res.hits
+        return ix.name, ix.manifest["passages"], a.stats()["calls"]
+
+
+@pytest.fixture
+def home(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(40):
+        (corpus / f"syn{i}.json").write_text(json.dumps(synthetic_call(i)))
+    h = tmp_path / "home"
+    assert cli(h, "ingest", str(SAMPLE), str(corpus), "-q").returncode == 0
+    r = cli(h, "reindex", "-q")
+    assert r.returncode == 0, r.stderr
+    return h
+
+
+def test_generations_switch_and_prune(home):
+    gens = Generations(home / "index")
+    first = gens.current()
+    for _ in range(3):
+        assert cli(home, "reindex", "--full", "-q").returncode == 0
+    assert gens.current() != first
+    assert len(gens.names()) == 2                        # the live one and the one before it
+    assert cli(home, "reindex").returncode == 3           # nothing changed: no new generation
+
+
+def test_incremental_reindex_applies_added_changed_deleted(home, tmp_path):
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps(synthetic_call(100)))
+    r = cli(home, "ingest", str(extra), "--index", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["index"]["outcome"] == "built" and out["index"]["added"] == 1 and not out["index"]["full"]
+    with Archive.open(Settings(home=home, encoder="hash")) as a:
+        assert a.search(SearchQuery("revenue", tickers=("SYN100",))).hits
+        a.delete_call("SYN100-2021Q1")
+        result = a.reindex()
+        assert (result.outcome, result.deleted) == ("built", 1)
+        assert not a.search(SearchQuery("revenue", tickers=("SYN100",))).hits
+    check_consistent(home)
+
+
+def test_killed_at_random_moments_the_archive_keeps_serving(home):
+    name0, passages0, calls0 = check_consistent(home)
+    t0 = time.perf_counter()
+    assert cli(home, "reindex", "--full", "-q").returncode == 0
+    span = time.perf_counter() - t0
+    rnd = random.Random(7)
+    seen = set()
+    for i in range(20):
+        p = subprocess.Popen([sys.executable, "-m", "archive", "--home", str(home), "reindex", "--full", "-q"],
+                             cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rnd.uniform(0.0, span * 1.1))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        name, passages, calls = check_consistent(home)
+        assert (passages, calls) == (passages0, calls0)      # nothing lost, never a mix
+        seen.add(name)
+    assert len(seen) >= 2                                    # some kills landed after a switch
+    r = cli(home, "reindex", "--full", "-q")
+    assert r.returncode == 0, r.stderr
+    assert not list((home / "index").glob("*.building-*"))   # abandoned builds were cleared
+    check_consistent(home)
+
+
+def test_a_full_disk_fails_clearly_and_the_old_index_serves(home):
+    import resource
+    before = check_consistent(home)
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)        # writes past the limit fail with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+    r = subprocess.run([sys.executable, "-m", "archive", "--home", str(home), "reindex", "--full", "-q"], cwd=ROOT,
+                       env=ENV, capture_output=True, text=True, preexec_fn=small_files)
+    assert r.returncode == 2
+    assert "the index build failed" in r.stderr and "the previous index keeps serving" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert check_consistent(home) == before
+    assert not list((home / "index").glob("*.building-*"))
+
+
+def test_searches_from_another_process_keep_answering(home):
+    script = (
+        "import sys, json, time\n"
+        "from archive.config import Settings\nfrom archive.service import Archive\n"
+        "from archive.search import SearchQuery\n"
+        "a = Archive.open(Settings(home=sys.argv[1], encoder='hash'))\n"
+        "answers, gens, t_end = set(), set(), time.time() + float(sys.argv[2])\n"
+        "n = 0\n"
+        "while time.time() < t_end:\n"
+        "    r = a.search(SearchQuery('guidance backlog', tickers=('SYN3',), limit=3))\n"
+        "    answers.add(tuple(h.turn_id for h in r.hits)); gens.add(a.indexes.name); n += 1\n"
+        "print(json.dumps({'answers': len(answers), 'gens': len(gens), 'n': n}))\n")
+    reader = subprocess.Popen([sys.executable, "-c", script, str(home), "8"], cwd=ROOT, env=ENV,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t_end = time.time() + 6
+    builds = 0
+    while time.time() < t_end:
+        assert cli(home, "reindex", "--full", "-q").returncode == 0
+        builds += 1
+    out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    stats = json.loads(out)
+    assert stats["n"] > 10 and stats["answers"] == 1        # same answer throughout: no errors, no half index
+    assert stats["gens"] >= 2 and builds >= 2                # and it did switch generations while searching
+
+
+def test_two_concurrent_reindexes_give_one_build(home):
+    gens = Generations(home / "index")
+    before = gens.current()
+    procs = [subprocess.Popen([sys.executable, "-m", "archive", "--home", str(home), "reindex", "--full", "-q"],
+                              cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 75], outs
+    loser = outs[[p.returncode for p in procs].index(75)][1]
+    assert "a reindex is already running (pid" in loser and "since" in loser
+    after = gens.current()
+    assert int(after[-6:]) == int(before[-6:]) + 1           # exactly one new generation
+
+
+def test_lock_held_by_this_process_is_reported_and_a_stale_one_is_taken_over(home):
+    gens = Generations(home / "index")
+    with gens.lock():
+        r = cli(home, "reindex", "--full")
+        assert r.returncode == 75 and f"pid {os.getpid()}" in r.stderr
+    # the holder went away (the lock file stays with its text): the next build takes it over
+    assert (home / "index" / "reindex.lock").exists()
+    assert cli(home, "reindex", "--full", "-q").returncode == 0
