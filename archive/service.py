@@ -232,6 +232,19 @@ class Archive:
         call["turns"] = self.store.turns(call_id)
         return call
 
+    def prune_missing(self, root: str | Path) -> list[str]:
+        """Delete the calls whose source files lay under root and are gone from disk. Returns their ids."""
+        root = str(Path(root).resolve())
+        gone = []
+        for call_id, paths in self.store.db.execute(
+                "SELECT call_id, group_concat(path, char(10)) FROM files GROUP BY call_id").fetchall():
+            files = paths.split("\n")
+            if all(f.startswith(root + os.sep) and not os.path.exists(f) for f in files):
+                gone.append(call_id)
+        for call_id in gone:
+            self.store.delete_call(call_id)
+        return gone
+
     def delete_call(self, call_id: str) -> None:
         if not self.store.delete_call(call_id):
             raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids with `python -m archive calls`")

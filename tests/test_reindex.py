@@ -178,3 +178,27 @@ def test_lock_held_by_this_process_is_reported_and_a_stale_one_is_taken_over(hom
     # the holder went away (the lock file stays with its text): the next build takes it over
     assert (home / "index" / "reindex.lock").exists()
     assert cli(home, "reindex", "--full", "-q").returncode == 0
+
+
+def test_scripts_ingest_tree_with_prune_and_reindex_exit_codes(tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "a").mkdir(parents=True)
+    for i in range(3):
+        (tree / "a" / f"syn{i}.json").write_text(json.dumps(synthetic_call(i)))
+    h = tmp_path / "home"
+    run = lambda *a: subprocess.run([sys.executable, *a], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    r = run("scripts/ingest_tree.py", str(tree), "--home", str(h), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["added"] == 3 and out["index"]["outcome"] == "built"
+    (tree / "a" / "syn1.json").unlink()
+    r = run("scripts/ingest_tree.py", str(tree), "--home", str(h), "--prune", "--json")
+    out = json.loads(r.stdout)
+    assert out["unchanged"] == 2 and out["pruned"] == ["SYN1-2021Q2"] and out["index"]["deleted"] == 1
+    r = run("scripts/reindex.py", "--home", str(h), "--quiet")
+    assert r.returncode == 3 and json.loads(r.stdout)["outcome"] == "up-to-date"
+    r = run("scripts/reindex.py", "--home", str(h), "--full", "--quiet")
+    assert r.returncode == 0 and json.loads(r.stdout)["outcome"] == "built"
+    with Generations(h / "index").lock():
+        r = run("scripts/reindex.py", "--home", str(h), "--full")
+        assert r.returncode == 75 and json.loads(r.stdout)["outcome"] == "locked"
