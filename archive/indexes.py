@@ -140,7 +140,11 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
     deleted = [c for c in before if c not in versions]
     if old and not (added or changed or deleted):
         return ReindexResult("up-to-date", live, old)
-    rows = [dict(r) for r in store.db.execute(passages_sql())]
+    all_ids = [r[0] for r in store.db.execute("SELECT chunk_id FROM chunks")]
+    touched = set(added) | set(changed)
+    # A full build reads every passage; an update only those of the calls added or changed.
+    rows = [dict(r) for r in store.db.execute(passages_sql())] if old is None else \
+        [dict(r) for r in store.db.execute(passages_sql(calls=sorted(touched)))]
     texts = [passage_text(r) for r in rows]
     building = gens.begin()
     try:
@@ -153,23 +157,29 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
         finally:
             cache.close()
         ids = [r["chunk_id"] for r in rows]
-        VectorIndex.build(ids, vectors, [meta_of(r) for r in rows], filter_fields).save(building / "vector")
+        if old is None:
+            vindex = VectorIndex.build(ids, vectors, [meta_of(r) for r in rows], filter_fields)
+        else:
+            vindex = VectorIndex.load(gens.path(live) / "vector").updated(
+                "call_id", list(changed) + list(deleted), ids, vectors, [meta_of(r) for r in rows])
+        if len(vindex) != len(all_ids):
+            raise GenerationError(f"the vector index has {len(vindex)} passages, the archive {len(all_ids)}")
+        vindex.save(building / "vector")
         t2 = time.perf_counter()
         if old is None:
             log(f"lexical index: {len(rows)} passages")
             LexicalIndex.build(building / "lexical", ({"id": r["chunk_id"], "text": t, **meta_of(r)}
                                                      for r, t in zip(rows, texts)), filter_fields).close()
         else:
-            touched = set(added) | set(changed)
             log(f"lexical index: {len(added)} calls added, {len(changed)} changed, {len(deleted)} deleted")
             LexicalIndex.update(gens.path(live) / "lexical", building / "lexical", "call_id",
                                 list(changed) + list(deleted),
-                                ({"id": r["chunk_id"], "text": t, **meta_of(r)} for r, t in zip(rows, texts)
-                                 if r["call_id"] in touched), filter_fields).close()
+                                ({"id": r["chunk_id"], "text": t, **meta_of(r)} for r, t in zip(rows, texts)),
+                                filter_fields).close()
         t3 = time.perf_counter()
         manifest = {**expect, "encoder_dim": int(vectors.shape[1]) if len(vectors) else encoder.dim,
-                    "passages": len(rows), "calls_count": len(versions), "calls": versions,
-                    "chunk_set_sha256": hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest(),
+                    "passages": len(all_ids), "calls": versions,
+                    "chunk_set_sha256": hashlib.sha256("\n".join(sorted(all_ids)).encode()).hexdigest(),
                     "built_from": live if old else None,
                     "seconds": {"embed": round(embed_s, 1), "lexical": round(t3 - t2, 1),
                                 "total": round(time.perf_counter() - t0, 1)}}

@@ -171,9 +171,14 @@ def _call_dict(row: sqlite3.Row, files=None) -> dict:
     return d
 
 
-def passages_sql() -> str:
-    """Every chunk with the call and turn fields the indexes need, in a stable order."""
+def passages_sql(calls: list[str] | None = None) -> str:
+    """Every chunk (or those of the given calls) with the call and turn fields the indexes need, in a stable
+    order. Call ids are quoted here, so the list is safe to inline."""
+    where = ""
+    if calls is not None:
+        quoted = ",".join("'" + c.replace("'", "''") + "'" for c in calls)
+        where = f"WHERE c.call_id IN ({quoted}) "
     return ("SELECT c.chunk_id, c.turn_id, c.call_id, c.text, t.position, t.speaker, t.role, t.section, "
             "k.ticker, k.company, k.fiscal_year, k.fiscal_quarter, k.call_date "
             "FROM chunks c JOIN turns t USING (turn_id) JOIN calls k ON k.call_id = c.call_id "
-            "ORDER BY c.call_id, t.position, c.idx")
+            + where + "ORDER BY c.call_id, t.position, c.idx")

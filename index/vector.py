@@ -64,6 +64,32 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def updated(self, delete_field: str, delete_values, ids: Sequence[str], vectors: np.ndarray,
+                meta: Sequence[Mapping]) -> "VectorIndex":
+        """A new index: this one without the rows whose delete_field has one of delete_values, plus new rows.
+        This index is not changed."""
+        m = self.mask({delete_field: list(delete_values)}) if delete_values else None
+        keep = np.flatnonzero(~m) if m is not None else np.arange(len(self.ids))
+        vocab = {k: list(v) for k, v in self.vocab_list.items()}
+        columns = {}
+        for name, kind in self.filter_fields.items():
+            values = [row.get(name) for row in meta]
+            if kind == INTEGER:
+                new = np.array([v if v is not None else -1 for v in values], dtype=np.int32)
+            else:
+                code = {w: i for i, w in enumerate(vocab[name])}
+                for v in values:
+                    if v is not None and str(v).lower() not in code:
+                        code[str(v).lower()] = len(vocab[name])
+                        vocab[name].append(str(v).lower())
+                new = np.array([code[str(v).lower()] if v is not None else -1 for v in values], dtype=np.int32)
+            columns[name] = np.concatenate([self.columns[name][keep], new])
+        dim = self.vectors.shape[1]
+        all_vectors = np.ascontiguousarray(np.concatenate(
+            [self.vectors[keep], np.asarray(vectors, dtype=np.float32).reshape(-1, dim)]))
+        all_ids = np.concatenate([self.ids[keep], np.array(list(ids), dtype=object)])
+        return VectorIndex(all_ids, all_vectors, columns, vocab, self.filter_fields)
+
     # ---- persistence ---------------------------------------------------------------------------------------------
 
     def save(self, folder: Path) -> list[Path]:
