@@ -151,7 +151,7 @@ class Archive:
                                      ) from None
             sidecar = formats.sidecar_meta(Path(path))
             fingerprint = hashlib.sha256(json.dumps(
-                [hashlib.sha256(data).hexdigest(), format, sidecar, meta or {},
+                [hashlib.sha256(data).hexdigest(), formats.READERS_VERSION, format, sidecar, meta or {},
                  self.settings.chunk_words, self.settings.chunk_overlap], sort_keys=True).encode()).hexdigest()
             old = self.store.file(key)
             if old is not None and old["fingerprint"] == fingerprint:

@@ -89,7 +89,7 @@ def company_from_welcome(text: str) -> str | None:
     name = re.split(r"[,\s-]+(?:nine|half|first|second|third|fourth|financial|fiscal|full|h1|9m|[1-4]q|results|"
                     r"video|event|debut|december|march|june|september|and)\b",
                     m["company"], maxsplit=1, flags=re.I)[0].strip(" ,.")
-    name = re.sub(r"(?:'s|’s)$", "", name)
+    name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
     if not name or name.lower() in ("the", "our", "this", "today's") or not name[0].isupper() \
             or re.match(r"(?:first|second|third|fourth|q[1-4]|nine|half|investors?|analysts?|everyone|all)\b", name, re.I):
         return None
