@@ -159,14 +159,18 @@ def shape_weight(parsed: ParsedQuery) -> float:
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[\"'“(\[]?[A-Z0-9$])")
 
 
-def snippet(passage: str, terms: set[str], stem, max_chars: int = 320) -> str:
-    """The sentence of the passage that shares most query terms (the best-matching sentence for a semantic hit
-    too), HTML-escaped, with the matching words in <mark>."""
+def snippet(passage: str, terms: set[str], stem, max_chars: int = 320, closest=None) -> str:
+    """The sentence of the passage that shares most query terms, HTML-escaped, with the matching words in
+    <mark>. When no sentence shares a term (a hit found by meaning), closest(sentences) picks the sentence nearest
+    the query in embedding space, if given."""
     sentences = [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
 
     def overlap(s):
         return len({stem(w) for w in re.findall(r"[\w$%.&'-]+", s.lower())} & terms)
-    best = max(range(len(sentences)), key=lambda i: (overlap(sentences[i]), -i))
+    scores = [overlap(x) for x in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0 and closest is not None and len(sentences) > 1:
+        best = closest(sentences)
     text = sentences[best]
     if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " …"
@@ -189,6 +193,7 @@ def run(q: SearchQuery, store, indexes, encoder) -> SearchResults:
     lexical, semantic = [], []
     if q.mode in ("hybrid", "lexical"):
         lexical = fusion.collapse(indexes.lexical.search(parsed, filters, WINDOW), turn_of)
+    vec = None
     if q.mode in ("hybrid", "semantic"):
         vec = encoder.encode([parsed.free_text])[0]
         semantic = fusion.collapse(indexes.vector.search(vec, filters, WINDOW), turn_of)
@@ -208,11 +213,14 @@ def run(q: SearchQuery, store, indexes, encoder) -> SearchResults:
         fused = fusion.convex([[(t, s) for t, s, _ in lexical], [(t, s) for t, s, _ in semantic]], [w, 1 - w])
     fused = fused[:WINDOW]
     page = fused[q.offset:q.offset + q.limit]
-    hits = _hits(store, page, lex_rank, sem_rank, parsed, indexes, q.offset)
+    hits = _hits(store, page, lex_rank, sem_rank, parsed, indexes, q.offset, encoder, vec)
     return SearchResults(q, hits, len(fused), (time.perf_counter() - t0) * 1000, weights)
 
 
-def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset) -> list[Hit]:
+SEMANTIC_SNIPPETS = 3        # hits per page whose snippet sentence may be chosen by embedding
+
+
+def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset, encoder=None, qvec=None) -> list[Hit]:
     if not page:
         return []
     turn_ids = [t for t, _ in page]
@@ -230,7 +238,15 @@ def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset) -> list[Hit]
     chunks = {r[0]: r[1] for r in store.db.execute(
         f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})", chunk_ids)}
     stem = stem_word
-    terms = {stem(w.lower()) for c in parsed.words for w in re.findall(r"[\w$%.&'-]+", c)}
+    terms = set(indexes.lexical.scored_terms(parsed)) | {
+        t for c in parsed.words for g in indexes.lexical.terms_by_position(c) for t in g}
+    budget = [SEMANTIC_SNIPPETS if qvec is not None else 0]
+
+    def closest(sentences):
+        if budget[0] <= 0:
+            return 0
+        budget[0] -= 1
+        return int((encoder.encode(sentences[:12]) @ qvec).argmax())
     hits = []
     for rank, (tid, score) in enumerate(page, offset + 1):
         r = rows.get(tid)
@@ -243,7 +259,7 @@ def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset) -> list[Hit]
             quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
             role=r["role"], section=r["section"], position=r["position"],
             source_file=Path(r["path"]).name if r["path"] else None, chunk_id=best_chunk[tid], passage=passage,
-            snippet=snippet(passage, terms, stem), text=r["text"], score=round(score, 6), rank=rank,
+            snippet=snippet(passage, terms, stem, closest=closest), text=r["text"], score=round(score, 6), rank=rank,
             lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
             semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None))
     return hits

@@ -148,7 +148,7 @@ class LexicalIndex:
 
     # ---- query building ------------------------------------------------------------------------------------------
 
-    def _terms(self, text: str) -> list[list[str]]:
+    def terms_by_position(self, text: str) -> list[list[str]]:
         """Analyzed tokens grouped by position: [['non-gaap', 'non', 'gaap'], ['ep']]."""
         by_pos: dict[int, list[str]] = {}
         for t in self.analyzer(text, positions=True):
@@ -156,7 +156,7 @@ class LexicalIndex:
         return [by_pos[p] for p in sorted(by_pos)]
 
     def _phrase(self, clause) -> wq.Query | None:
-        groups = self._terms(clause.text)
+        groups = self.terms_by_position(clause.text)
         if not groups:
             return None
         if len(groups) == 1:
@@ -169,7 +169,7 @@ class LexicalIndex:
         for group in parsed.groups:
             for c in group:
                 if not c.phrase:
-                    terms.extend(g[0] for g in self._terms(c.text))
+                    terms.extend(g[0] for g in self.terms_by_position(c.text))
         return list(dict.fromkeys(terms))
 
     def prune(self, terms: list[str]) -> list[str]:
@@ -243,7 +243,7 @@ class LexicalIndex:
     def term_counts(self, text: str) -> list[tuple[str, int]]:
         """Document frequency of each analyzed term of text (for query-shape decisions and explain output)."""
         reader = self.searcher.reader()
-        return [(g[0], reader.doc_frequency("text", g[0])) for g in self._terms(text)]
+        return [(g[0], reader.doc_frequency("text", g[0])) for g in self.terms_by_position(text)]
 
 
 def stem_word(word: str) -> str:

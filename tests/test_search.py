@@ -112,3 +112,18 @@ def test_bad_parameters(sample, bad, message):
     with pytest.raises(BadRequestError) as e:
         sample.search(SearchQuery(**bad))
     assert message in e.value.message and e.value.hint
+
+
+def test_snippet_for_a_hit_found_by_meaning_takes_the_closest_sentence():
+    from archive.search import snippet
+    from index.lexical import stem_word
+    passage = "We opened stores. Shoppers came back in spring. Costs fell."
+    picked = []
+
+    def closest(sentences):
+        picked.append(sentences)
+        return 1
+    assert snippet(passage, {"demand"}, stem_word, closest=closest) == "Shoppers came back in spring."
+    assert picked == [["We opened stores.", "Shoppers came back in spring.", "Costs fell."]]
+    assert snippet(passage, {stem_word("costs")}, stem_word, closest=closest) == "<mark>Costs</mark> fell."
+    assert len(picked) == 1              # a sentence sharing a word needs no embedding
