@@ -13,6 +13,8 @@ import numpy as np
 from .filters import INTEGER, normalized
 
 SUBSET_FRACTION = 0.25      # a filter leaving fewer rows than this share is searched exactly over its rows
+ANN_MIN_ROWS = None         # from this many rows on, an HNSW graph answers unfiltered searches (None: always exact)
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 
 def _faiss():
@@ -37,10 +39,19 @@ class VectorIndex:
     @staticmethod
     def _flat(vectors: np.ndarray):
         faiss = _faiss()
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        if ANN_MIN_ROWS is not None and len(vectors) >= ANN_MIN_ROWS:
+            index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            index = faiss.IndexFlatIP(vectors.shape[1])
         if len(vectors):
             index.add(vectors)
         return index
+
+    @property
+    def kind(self) -> str:
+        return "hnsw" if "HNSW" in type(self.index).__name__ else "exact"
 
     @classmethod
     def build(cls, ids: Sequence[str], vectors: np.ndarray, meta: Sequence[Mapping], filter_fields: Mapping[str, str]
@@ -116,7 +127,12 @@ class VectorIndex:
         with np.load(folder / "columns.npz") as z:
             columns = {k: z[k] for k in z.files}
         n, d = index.ntotal, index.d
-        vectors = faiss.rev_swig_ptr(index.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
+        if "HNSW" in type(index).__name__:
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+            flat = faiss.downcast_index(index.storage)
+        else:
+            flat = index
+        vectors = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
         return cls(np.array(meta["ids"], dtype=object), vectors, columns, meta["vocab"], meta["fields"], index)
 
     # ---- search --------------------------------------------------------------------------------------------------
