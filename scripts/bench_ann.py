@@ -36,7 +36,9 @@ def main(argv=None) -> int:
     ap.add_argument("--home", required=True, help="archive folder whose vectors.sqlite3 holds cached embeddings")
     ap.add_argument("--queries", nargs="+", required=True)
     ap.add_argument("--sizes", default="10000,25000,50000,100000,0", help="0 = every cached vector")
-    ap.add_argument("--ef", default="32,64,128", help="HNSW efSearch values to try")
+    ap.add_argument("--ef", default="64,128,256,512", help="HNSW efSearch values to try")
+    ap.add_argument("--m", type=int, default=32, help="HNSW links per node")
+    ap.add_argument("--ef-construction", type=int, default=200, help="HNSW efConstruction")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     import faiss
@@ -58,8 +60,8 @@ def main(argv=None) -> int:
         t_flat, exact = timed_search(flat, qs)
         row = {"vectors": n, "flat_ms": round(t_flat, 2), "hnsw": []}
         t0 = time.perf_counter()
-        hnsw = faiss.IndexHNSWFlat(xb.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-        hnsw.hnsw.efConstruction = 80
+        hnsw = faiss.IndexHNSWFlat(xb.shape[1], args.m, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = args.ef_construction
         hnsw.add(xb)
         row["hnsw_build_s"] = round(time.perf_counter() - t0, 1)
         for ef in [int(e) for e in args.ef.split(",")]:
@@ -69,7 +71,8 @@ def main(argv=None) -> int:
         rows.append(row)
         if not args.json:
             best = ", ".join(f"ef={h['ef']}: {h['ms']} ms R@10 {h['recall@10']}" for h in row["hnsw"])
-            print(f"{n:>7} vectors  exact {row['flat_ms']} ms/query  HNSW(M=32, build {row['hnsw_build_s']}s) {best}",
+            print(f"{n:>7} vectors  exact {row['flat_ms']} ms/query  HNSW(M={args.m}, efC={args.ef_construction}, "
+                  f"build {row['hnsw_build_s']}s) {best}",
                   flush=True)
     if args.json:
         print(json.dumps(rows, indent=2))
