@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,15 +48,15 @@ CREATE INDEX IF NOT EXISTS chunks_turn ON chunks(turn_id);
 
 
 class Store:
+    """One SQLite connection per thread (a web server's threads each get their own), opened on first use."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA synchronous=NORMAL")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path} was written by a newer version (schema {version})",
@@ -70,8 +71,26 @@ class Store:
             raise StoreError(f"cannot open the archive at {self.path}: {e}",
                              "check the path and permissions; a damaged file can be rebuilt by re-ingesting") from None
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
     def close(self):
-        self.db.close()
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all = []
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self):
