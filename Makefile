@@ -23,7 +23,7 @@ sample: install
 	$(ARCHIVE) stats
 
 serve: sample
-	$(ARCHIVE) calls
+	$(ARCHIVE) serve
 
 test: install
 	$(PY) -m pytest -q

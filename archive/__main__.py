@@ -1,3 +1,8 @@
+"""python -m archive: the command line. This is the composition root: it adds the web layer's `serve`
+command to the archive's commands (nothing else in archive/ imports web/)."""
+from web.cli import serve
+
 from .cli import main
 
+main.add_command(serve)
 main(prog_name="python -m archive")

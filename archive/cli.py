@@ -370,3 +370,4 @@ def evaluate(ctx, query_files, more_files, modes, k, fusion, run_dir, as_json):
     click.echo("latency ms p50/p95: " + ", ".join(f"{m} {v['latency_ms']['p50']}/{v['latency_ms']['p95']}"
                                                   for m, v in report["modes"].items()))
     click.echo(f"run files in {run_dir}/")
+

@@ -232,6 +232,23 @@ class Archive:
         call["turns"] = self.store.turns(call_id)
         return call
 
+    def get_turn(self, turn_id: str, context: int = 0) -> dict:
+        """A turn with its call's metadata and up to `context` turns either side."""
+        if not isinstance(context, int) or not 0 <= context <= 20:
+            raise BadRequestError(f"context {context!r} is out of range", "use 0 to 20 turns either side")
+        row = self.store.db.execute("SELECT call_id, position FROM turns WHERE turn_id = ?", (turn_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no turn {turn_id!r} in the archive", "turn ids look like KC-2020Q1:t012")
+        call = self.store.call(row["call_id"])
+        turns = [dict(r) for r in self.store.db.execute(
+            "SELECT turn_id, position, speaker, title, role, section, text FROM turns WHERE call_id = ? "
+            "AND position BETWEEN ? AND ? ORDER BY position",
+            (row["call_id"], row["position"] - context, row["position"] + context))]
+        turn = next(t for t in turns if t["turn_id"] == turn_id)
+        call.pop("participants", None)
+        return {"turn": turn, "call": call, "before": [t for t in turns if t["position"] < turn["position"]],
+                "after": [t for t in turns if t["position"] > turn["position"]]}
+
     def prune_missing(self, root: str | Path) -> list[str]:
         """Delete the calls whose source files lay under root and are gone from disk. Returns their ids."""
         root = str(Path(root).resolve())

@@ -26,6 +26,8 @@ def test_layers():
     bad = []
     for package, forbidden in FORBIDDEN.items():
         for f in sorted((ROOT / package).rglob("*.py")) if (ROOT / package).is_dir() else []:
+            if f == ROOT / "archive" / "__main__.py":
+                continue            # the composition root: adds web's serve command to the CLI
             bad += [f"{f.relative_to(ROOT)} imports {m}" for m in imports_of(f) if m in forbidden]
     assert not bad, bad
 

@@ -1,0 +1,89 @@
+"""The JSON API: every route, every error status, one error shape."""
+from __future__ import annotations
+
+import pytest
+
+from archive.config import Settings
+from archive.service import Archive
+from web import create_app
+
+from .conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    a = Archive.open(Settings(home=tmp_path_factory.mktemp("web"), encoder="hash"))
+    assert a.ingest([SAMPLE]).ok
+    a.reindex()
+    app = create_app(archive=a)
+    app.testing = True
+    yield app.test_client()
+    a.close()
+
+
+def error_of(resp, status):
+    assert resp.status_code == status, resp.data[:300]
+    assert resp.is_json
+    body = resp.get_json()
+    assert set(body) == {"error"} and body["error"]["code"] and body["error"]["message"]
+    return body["error"]
+
+
+def test_search(client):
+    r = client.get("/api/search?q=enterprise+cloud&ticker=KC&limit=3")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert len(body["hits"]) == 3 and all(h["ticker"] == "KC" for h in body["hits"])
+    assert body["query"]["limit"] == 3
+    page2 = client.get("/api/search?q=enterprise+cloud&ticker=KC&limit=3&page=2").get_json()
+    assert page2["hits"][0]["rank"] == 4
+
+
+def test_calls_call_turn_health_stats(client):
+    calls = client.get("/api/calls?ticker=KC").get_json()
+    assert [c["call_id"] for c in calls["calls"]] == ["KC-2020Q1"]
+    call = client.get("/api/calls/KC-2020Q1").get_json()
+    assert len(call["turns"]) == 28
+    t = client.get("/api/turns/KC-2020Q1:t006?context=2").get_json()
+    assert t["turn"]["speaker"] == "Alexia Quadrani" and len(t["before"]) == 2 and len(t["after"]) == 2
+    assert t["call"]["company"] == "Kingsoft Cloud"
+    h = client.get("/api/health").get_json()
+    assert h["status"] == "ok" and h["index"].startswith("gen-")
+    s = client.get("/api/stats").get_json()
+    assert s["calls"] == 11 and "db_path" not in s
+
+
+@pytest.mark.parametrize("url, status, fragment", [
+    ("/api/search?q=", 400, "the query is empty"),
+    ("/api/search?q=*a*", 400, "wildcards"),
+    ("/api/search?q=margin&limit=abc", 400, "must be a whole number"),
+    ("/api/search?q=margin&limit=1000", 400, "out of range"),
+    ("/api/search?q=margin&page=999", 400, "out of range"),
+    ("/api/search?q=margin&year=20x", 400, "must be a whole number"),
+    ("/api/search?q=margin&years=2021-2019", 400, "year range"),
+    ("/api/search?q=margin&q=other", 400, "given 2 times"),
+    ("/api/search?q=margin&role=ceo", 400, "role 'ceo'"),
+    ("/api/search?q=margin&quarter=7", 400, "is not 1-4"),
+    ("/api/search?q=" + "x" * 100_000, 400, "too long"),
+    ("/api/calls/NOPE-2020Q1", 404, "no call"),
+    ("/api/turns/NOPE:t001", 404, "no turn"),
+    ("/api/turns/KC-2020Q1:t001?context=99", 400, "out of range"),
+    ("/api/calls/../../etc/passwd", 404, ""),
+    ("/api/nowhere", 404, ""),
+])
+def test_errors_have_one_shape(client, url, status, fragment):
+    e = error_of(client.get(url), status)
+    assert fragment in e["message"]
+    assert "Traceback" not in e["message"]
+
+
+def test_wrong_method(client):
+    e = error_of(client.post("/api/search?q=margin"), 405)
+    assert e["code"] == "method_not_allowed"
+    error_of(client.delete("/api/calls/KC-2020Q1"), 405)
+
+
+def test_security_headers(client):
+    r = client.get("/api/health")
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]

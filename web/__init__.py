@@ -1,0 +1,37 @@
+"""The Flask app over the Archive service: JSON API (and, next, the pages). create_app(settings=None, *,
+archive=None)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from archive.config import Settings
+from archive.service import Archive
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def create_app(settings: Settings | None = None, *, archive: Archive | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.config["ARCHIVE"] = archive or Archive.open(settings or Settings.from_env())
+    app.json.sort_keys = False
+
+    from . import api, errors
+    app.register_blueprint(api.bp)
+    errors.register(app)
+
+    @app.after_request
+    def headers(resp):
+        for k, v in SECURITY_HEADERS.items():
+            resp.headers.setdefault(k, v)
+        return resp
+
+    return app

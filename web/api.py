@@ -1,0 +1,58 @@
+"""The JSON API under /api/: search, calls, turns, health, stats."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from archive.errors import BadRequestError
+
+from .params import _int, _one, search_query
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def archive():
+    return current_app.config["ARCHIVE"]
+
+
+@bp.get("/search")
+def search():
+    results = archive().search(search_query(request.args))
+    return jsonify(results.to_dict())
+
+
+@bp.get("/calls")
+def calls():
+    ticker = _one(request.args, "ticker")
+    year = _int(request.args, "year", 1900, 2200)
+    rows = archive().calls(ticker=ticker, year=year)
+    return jsonify({"calls": rows, "total": len(rows)})
+
+
+@bp.get("/calls/<path:call_id>")
+def call(call_id):
+    return jsonify(archive().get_call(call_id))
+
+
+@bp.get("/turns/<path:turn_id>")
+def turn(turn_id):
+    context = _int(request.args, "context", 0, 20, 0)
+    return jsonify(archive().get_turn(turn_id, context))
+
+
+@bp.get("/health")
+def health():
+    a = archive()
+    status = {"status": "ok", "calls": a.stats()["calls"]}
+    try:
+        status["index"] = a.indexes.name
+    except Exception as e:          # the store answers even when no index is built yet
+        status["index"] = None
+        status["index_error"] = getattr(e, "message", str(e))
+    return jsonify(status)
+
+
+@bp.get("/stats")
+def stats():
+    s = archive().stats()
+    s.pop("db_path", None)          # no server paths to clients
+    return jsonify(s)
