@@ -19,7 +19,7 @@ from .errors import ArchiveError, StoreError
 from .passages import indexed_text, passage_text
 from .store import Store, passages_sql
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 class ReindexRunningError(ArchiveError):
@@ -168,13 +168,13 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
         t2 = time.perf_counter()
         if old is None:
             log(f"lexical index: {len(rows)} passages")
-            LexicalIndex.build(building / "lexical", ({"id": r["chunk_id"], "text": indexed_text(r), **meta_of(r)}
+            LexicalIndex.build(building / "lexical", ({"id": r["chunk_id"], **indexed_text(r), **meta_of(r)}
                                                      for r in rows), filter_fields).close()
         else:
             log(f"lexical index: {len(added)} calls added, {len(changed)} changed, {len(deleted)} deleted")
             LexicalIndex.update(gens.path(live) / "lexical", building / "lexical", "call_id",
                                 list(changed) + list(deleted),
-                                ({"id": r["chunk_id"], "text": indexed_text(r), **meta_of(r)} for r in rows),
+                                ({"id": r["chunk_id"], **indexed_text(r), **meta_of(r)} for r in rows),
                                 filter_fields).close()
         t3 = time.perf_counter()
         manifest = {**expect, "encoder_dim": int(vectors.shape[1]) if len(vectors) else encoder.dim,

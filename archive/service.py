@@ -24,6 +24,7 @@ from .store import Store
 TRANSCRIPT_SUFFIXES = {".txt", ".json", ".nlp", ".text", ".jsonl"}
 
 ADDED, REPLACED, UNCHANGED, DUPLICATE, FAILED = "added", "replaced", "unchanged", "duplicate", "failed"
+TREND_MAX_PASSAGES = 20000      # a trend counts every matching passage up to this many
 
 
 @dataclass
@@ -231,6 +232,55 @@ class Archive:
             raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids with `python -m archive calls`")
         call["turns"] = self.store.turns(call_id)
         return call
+
+    def trend(self, text: str, tickers: tuple[str, ...] = (), years: tuple[int, int] | None = None) -> dict:
+        """How often a query comes up per fiscal quarter: the turns and calls whose passages match its words
+        (lexically, every match, not a top-k), and the share of each quarter's calls that mention it."""
+        from .search import SearchQuery
+        q = SearchQuery(text=text, tickers=tuple(tickers), years=years, mode="lexical").validated()
+        filters = q.filters()
+        hits = self.indexes.lexical.search(q.parsed(), filters, limit=TREND_MAX_PASSAGES, prune=False,
+                                           fields=("text",))
+        turns = {}
+        for chunk_id, score in hits:
+            t = chunk_id.rsplit(":", 1)[0]
+            turns[t] = max(score, turns.get(t, 0.0))
+        per = {}
+        call_ids = sorted({t.split(":")[0] for t in turns})
+        meta = {}
+        for i in range(0, len(call_ids), 500):
+            part = call_ids[i:i + 500]
+            for r in self.store.db.execute(
+                    f"SELECT call_id, fiscal_year, fiscal_quarter FROM calls WHERE call_id IN "
+                    f"({','.join('?' * len(part))})", part):
+                meta[r[0]] = (r[1], r[2])
+        for t, score in turns.items():
+            y, qtr = meta.get(t.split(":")[0], (None, None))
+            if not y or not qtr:
+                continue
+            b = per.setdefault((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
+            b["turns"] += 1
+            b["calls"].add(t.split(":")[0])
+            b["score"] += score
+        # calls on file per quarter (the denominator), under the same ticker and year filters
+        sql, args = "SELECT fiscal_year, fiscal_quarter, count(*) FROM calls WHERE fiscal_year IS NOT NULL", []
+        if q.tickers:
+            sql += f" AND ticker IN ({','.join('?' * len(q.tickers))})"
+            args += [t.upper() for t in q.tickers]
+        if years:
+            sql += " AND fiscal_year BETWEEN ? AND ?"
+            args += list(years)
+        totals = {(r[0], r[1]): r[2] for r in self.store.db.execute(sql + " GROUP BY 1, 2", args) if r[1]}
+        quarters = []
+        for (y, qtr) in sorted(set(totals) | set(per)):
+            b = per.get((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
+            n_calls = totals.get((y, qtr), 0)
+            quarters.append({"year": y, "quarter": qtr, "period": f"{y}Q{qtr}", "turns": b["turns"],
+                             "calls": len(b["calls"]), "calls_on_file": n_calls,
+                             "share": round(len(b["calls"]) / n_calls, 4) if n_calls else 0.0,
+                             "strength": round(b["score"], 2)})
+        return {"query": text, "tickers": list(q.tickers), "years": list(years) if years else None,
+                "quarters": quarters, "truncated": len(hits) >= TREND_MAX_PASSAGES}
 
     def get_turn(self, turn_id: str, context: int = 0) -> dict:
         """A turn with its call's metadata and up to `context` turns either side."""

@@ -51,7 +51,8 @@ def analyzer():
 
 
 def _schema(filter_fields: Mapping[str, str]) -> wf.Schema:
-    spec = {"id": wf.ID(stored=True, unique=True), "text": wf.TEXT(analyzer=analyzer(), phrase=True)}
+    spec = {"id": wf.ID(stored=True, unique=True), "text": wf.TEXT(analyzer=analyzer(), phrase=True),
+            "context": wf.TEXT(analyzer=analyzer(), phrase=True)}
     for name, kind in filter_fields.items():
         spec[name] = wf.NUMERIC(int, bits=32, signed=True) if kind == INTEGER else wf.ID()
     return wf.Schema(**spec)
@@ -66,6 +67,8 @@ def _link_or_copy(src, dst):
 
 def _fields(doc: dict, filter_fields: Mapping[str, str]) -> dict:
     fields = {"id": doc["id"], "text": doc["text"]}
+    if doc.get("context"):
+        fields["context"] = doc["context"]
     for name, kind in filter_fields.items():
         value = doc.get(name)
         if value is not None:
@@ -155,13 +158,15 @@ class LexicalIndex:
             by_pos.setdefault(t.pos, []).append(t.text)
         return [by_pos[p] for p in sorted(by_pos)]
 
-    def _phrase(self, clause) -> wq.Query | None:
+    def _phrase(self, clause, fields=("text", "context")) -> wq.Query | None:
         groups = self.terms_by_position(clause.text)
         if not groups:
             return None
         if len(groups) == 1:
-            return wq.Term("text", groups[0][0])
-        return wq.Phrase("text", [g[0] for g in groups])
+            parts = [wq.Term(f, groups[0][0]) for f in fields]
+        else:
+            parts = [wq.Phrase(f, [g[0] for g in groups]) for f in fields]
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
 
     def scored_terms(self, parsed: ParsedQuery) -> list[str]:
         """The distinct analysed terms of every word (OR alternatives included), in query order."""
@@ -172,33 +177,34 @@ class LexicalIndex:
                     terms.extend(g[0] for g in self.terms_by_position(c.text))
         return list(dict.fromkeys(terms))
 
-    def prune(self, terms: list[str]) -> list[str]:
+    def prune(self, terms: list[str], fields=("text",)) -> list[str]:
         """Whoosh walks every posting of every OR term in pure Python, so a term in more than MAX_DF of the
         passages ('quarter', 'revenue') costs much and tells little: keep the MAX_TERMS rarest terms under that
         bar (at least the two rarest terms whatever their frequency)."""
         reader = self.searcher.reader()
         n = max(1, reader.doc_count())
-        by_df = sorted((reader.doc_frequency("text", t), i, t) for i, t in enumerate(terms))
+        by_df = sorted((sum(reader.doc_frequency(f, t) for f in fields), i, t) for i, t in enumerate(terms))
         keep = [t for df, _, t in by_df if df <= self.MAX_DF * n]
         if len(keep) < 2:
             keep = [t for _, _, t in by_df[:2]]
         return keep[:self.MAX_TERMS]
 
-    def to_query(self, parsed: ParsedQuery, *, prune: bool = False) -> wq.Query | None:
-        """Words are scored with OR (more matching words rank higher; none is required); phrases are required;
-        exclusions are removed."""
+    def to_query(self, parsed: ParsedQuery, *, prune: bool = False, fields=("text", "context")) -> wq.Query | None:
+        """Words are scored with OR over the passage's text and its context (who, when); more matching words
+        rank higher and none is required; phrases are required; exclusions are removed."""
         terms = self.scored_terms(parsed)
         if prune:
-            terms = self.prune(terms)
-        scored = [wq.Term("text", t) for t in terms]
-        required = [q for q in (self._phrase(c) for g in parsed.groups for c in g if c.phrase) if q is not None]
+            terms = self.prune(terms, fields)
+        scored = [wq.Term(f, t) for t in terms for f in fields]
+        required = [q for q in (self._phrase(c, fields) for g in parsed.groups for c in g if c.phrase)
+                    if q is not None]
         if not scored and not required:
             return None
         if required:
             base = wq.And(required) if not scored else wq.AndMaybe(wq.And(required), wq.Or(scored))
         else:
             base = wq.Or(scored) if len(scored) > 1 else scored[0]
-        excluded = [q for q in (self._phrase(c) for c in parsed.excluded) if q is not None]
+        excluded = [q for q in (self._phrase(c, fields) for c in parsed.excluded) if q is not None]
         return wq.AndNot(base, wq.Or(excluded)) if excluded else base
 
     def filter_query(self, filters) -> wq.Query | None:
@@ -225,13 +231,14 @@ class LexicalIndex:
                 bound = min(bound, sum(reader.doc_frequency(name, v) for v in spec[1]))
         return bound
 
-    def search(self, parsed: ParsedQuery, filters=None, limit: int = 100) -> list[tuple[str, float]]:
+    def search(self, parsed: ParsedQuery, filters=None, limit: int = 100, *, prune: bool = True,
+               fields=("text", "context")) -> list[tuple[str, float]]:
         """Top passages by BM25F. With a selective filter (a ticker, a company, a speaker) the filter is
         intersected with the query so only its passages are walked, and every word counts; otherwise the query
         keeps its rarer words (see prune)."""
         fq = self.filter_query(filters)
         selective = fq is not None and self.allowed_estimate(filters) <= self.SELECTIVE * max(1, len(self))
-        q = self.to_query(parsed, prune=not selective)
+        q = self.to_query(parsed, prune=prune and not selective, fields=fields)
         if q is None:
             return []
         if selective:

@@ -87,3 +87,14 @@ def test_security_headers(client):
     r = client.get("/api/health")
     assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+
+
+def test_trend_counts_what_was_said(client):
+    from flask import current_app
+    with client.application.app_context():
+        a = current_app.config["ARCHIVE"]
+        t = a.trend("cloud")
+    q1 = next(x for x in t["quarters"] if x["period"] == "2020Q1")
+    # 'cloud' is in the Kingsoft Cloud context of all 28 turns, but said in fewer of them
+    assert 0 < q1["turns"] < 28 and q1["calls"] == 1 and q1["calls_on_file"] == 2 and q1["share"] == 0.5
+    assert sum(x["calls_on_file"] for x in t["quarters"]) == 11
