@@ -4,9 +4,8 @@ build and for the embedding cache (vectors are keyed by the exact embedded text)
 
 The lexical index also gets the company's name beside its ticker, in a context field beside the text (measured on
 the 364 development calls: paraphrase R@10 of the lexical leg 0.629 -> 0.726, of the hybrid 0.823 -> 0.871, other
-kinds within 0.01). The embedded text
-keeps the ticker only, so that the cached vectors of the whole corpus stay valid; embedding the name too is the
-next thing to measure when the corpus is re-embedded."""
+kinds within 0.01). The embedded text keeps the ticker only, so that the cached vectors of the whole corpus stay
+valid; embedding the name too is the next thing to measure when the corpus is re-embedded."""
 from __future__ import annotations
 
 
