@@ -98,3 +98,24 @@ def test_trend_counts_what_was_said(client):
     # 'cloud' is in the Kingsoft Cloud context of all 28 turns, but said in fewer of them
     assert 0 < q1["turns"] < 28 and q1["calls"] == 1 and q1["calls_on_file"] == 2 and q1["share"] == 0.5
     assert sum(x["calls_on_file"] for x in t["quarters"]) == 11
+
+
+def test_trend_route(client):
+    body = client.get("/api/trend?q=cloud&ticker=KC").get_json()
+    assert [x["period"] for x in body["quarters"]] == ["2020Q1"] and body["quarters"][0]["calls"] == 1
+    error_of(client.get("/api/trend?q=*"), 400)
+
+
+def test_openapi_matches_the_routes(client):
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.1")
+    documented = set(doc["paths"])
+    routes = {str(r.rule).replace("<path:", "{").replace(">", "}") for r in client.application.url_map.iter_rules()
+              if str(r.rule).startswith("/api/")}
+    assert documented == routes
+    for path, ops in doc["paths"].items():
+        rule = next(r for r in client.application.url_map.iter_rules()
+                    if str(r.rule).replace("<path:", "{").replace(">", "}") == path)
+        assert {m.lower() for m in rule.methods if m not in ("HEAD", "OPTIONS")} == set(ops), path
+    search = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
+    assert search >= {"q", "ticker", "year", "years", "quarter", "speaker", "role", "section", "mode", "limit", "page"}

@@ -56,3 +56,18 @@ def stats():
     s = archive().stats()
     s.pop("db_path", None)          # no server paths to clients
     return jsonify(s)
+
+
+@bp.get("/trend")
+def trend():
+    from .params import _years
+    args = request.args
+    q = _one(args, "q", "")
+    tickers = tuple(t.strip().upper() for v in args.getlist("ticker") for t in v.split(",") if t.strip())
+    return jsonify(archive().trend(q, tickers, _years(args)))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from .openapi import document
+    return jsonify(document())
