@@ -174,10 +174,26 @@ def snippet(passage: str, terms: set[str], stem, max_chars: int = 320, closest=N
     text = sentences[best]
     if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+    return highlight(text, terms)
+
+
+def query_terms(text: str) -> set[str]:
+    """The analysed terms of a query (stems, no stopwords), for highlighting; empty for a query that does not
+    parse."""
+    from index.lexical import analyzer
+    try:
+        parsed = parse(text)
+    except QuerySyntaxError:
+        return set()
+    return {t.text for c in parsed.words for t in analyzer()(c)}
+
+
+def highlight(text: str, terms: set[str]) -> str:
+    """HTML-escaped text with the words whose stem is in terms in <mark>."""
     out = []
     for token in re.split(r"([\w$%.&'-]+)", text):
         esc = html.escape(token, quote=True)
-        if token and stem(token.lower().strip(".")) in terms:
+        if token and terms and stem_word(token.lower().strip(".")) in terms:
             esc = f"<mark>{esc}</mark>"
         out.append(esc)
     return "".join(out)

@@ -24,8 +24,9 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     app.config["ARCHIVE"] = archive or Archive.open(settings or Settings.from_env())
     app.json.sort_keys = False
 
-    from . import api, errors
+    from . import api, errors, pages
     app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
     errors.register(app)
 
     @app.after_request

@@ -1,0 +1,154 @@
+"""The pages: search (/), the call viewer (/calls/<id>), the term trend (/trend), the API's human page."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from archive.errors import ArchiveError, BadRequestError
+from archive.models import SECTION_LABELS
+from archive.search import highlight, query_terms
+
+from .params import _one, _years, search_query
+
+bp = Blueprint("pages", __name__)
+FILTER_NAMES = {"ticker": "ticker", "years": "year", "year": "year", "quarter": "quarter", "speaker": "speaker",
+                "role": "role", "section": "section"}
+
+
+def archive():
+    return current_app.config["ARCHIVE"]
+
+
+def common():
+    return {"section_labels": SECTION_LABELS, "suggestions": _suggestions()}
+
+
+def _suggestions():
+    seen, out = set(), []
+    for c in archive().calls():
+        if c["ticker"] and c["ticker"] not in seen:
+            seen.add(c["ticker"])
+            out.append({"ticker": c["ticker"], "company": c["company"]})
+    return out
+
+
+def _filters_text(args) -> str:
+    parts = [args.get(k) for k in ("ticker", "years", "year") if args.get(k)]
+    if args.get("quarter"):
+        parts.append("Q" + args["quarter"])
+    for k in ("speaker", "role", "section"):
+        if args.get(k):
+            parts.append(SECTION_LABELS.get(args[k], args[k]) if k == "section" else args[k])
+    return (" in " + " ".join(parts)) if parts else ""
+
+
+@bp.get("/")
+def search():
+    args = request.args
+    ctx = {"args": args, "results": None, "error": None, "stats": archive().stats(), **common()}
+    if _one(args, "q"):
+        try:
+            q = search_query(args)
+            results = archive().search(q)
+            ctx.update(results=results, filters_text=_filters_text(args), page=q.offset // q.limit + 1,
+                       pages=range(1, -(-results.total // q.limit) + 1),
+                       page_url=lambda p: url_for("pages.search", **{**args.to_dict(), "page": p}))
+            if not results.hits:
+                ctx["suggestions_without"] = _without(args)
+        except ArchiveError as e:
+            ctx["error"] = e
+    return render_template("search.html", **ctx), 400 if ctx["error"] else 200
+
+
+def _without(args):
+    """For an empty result: how many results each filter, dropped alone, would give."""
+    out = []
+    for key in ("years", "year", "quarter", "ticker", "speaker", "role", "section"):
+        if args.get(key):
+            rest = {k: v for k, v in args.to_dict().items() if k not in (key, "page")}
+            try:
+                n = archive().search(search_query(_Args(rest))).total
+            except ArchiveError:
+                continue
+            if n:
+                out.append({"name": FILTER_NAMES[key], "count": n, "url": url_for("pages.search", **rest)})
+    return out
+
+
+class _Args(dict):
+    def getlist(self, k):
+        return [self[k]] if k in self else []
+
+
+@bp.get("/calls/<path:call_id>")
+def call(call_id):
+    a = archive()
+    try:
+        call = a.get_call(call_id)
+    except ArchiveError as e:
+        return render_template("base.html", error=e), e.status
+    terms = query_terms(request.args.get("q", "")[:500])
+    for t in call["turns"]:
+        t["paragraphs"] = [Markup(highlight(p, terms)) for p in t["text"].split("\n\n")]
+    same = [c for c in a.calls(ticker=call["ticker"])] if call["ticker"] else []
+    ids = [c["call_id"] for c in same]
+    i = ids.index(call_id) if call_id in ids else -1
+    period = lambda c: f"Q{c['fiscal_quarter']} {c['fiscal_year']}" if c["fiscal_quarter"] else str(c["fiscal_year"] or "")
+    prev = {"call_id": same[i - 1]["call_id"], "period": period(same[i - 1])} if i > 0 else None
+    nxt = {"call_id": same[i + 1]["call_id"], "period": period(same[i + 1])} if 0 <= i < len(same) - 1 else None
+    return render_template("call.html", call=call, turns=call["turns"], target=request.args.get("turn"),
+                           period=period(call), prev=prev, nxt=nxt, **common())
+
+
+@bp.get("/trend")
+def trend():
+    args = request.args
+    ctx = {"args": args, "error": None, "trend": None, "chart": None, **common()}
+    q = _one(args, "q")
+    if q:
+        try:
+            tickers = tuple(t.strip().upper() for v in args.getlist("ticker") for t in v.split(",") if t.strip())
+            t = archive().trend(q, tickers, _years(args))
+            ctx["trend"] = t
+            ctx["chart"] = Markup(_chart(t, args))
+        except ArchiveError as e:
+            ctx["error"] = e
+    return render_template("trend.html", **ctx), 400 if ctx["error"] else 200
+
+
+def _chart(t, args) -> str:
+    """A server-side SVG bar chart: share of each quarter's calls that mention the query; each bar links to
+    that quarter's hits."""
+    from html import escape
+    qs = t["quarters"]
+    if not qs:
+        return ""
+    w, h, pad, bottom = max(360, 46 * len(qs) + 60), 240, 40, 40
+    bw = (w - pad - 10) / len(qs)
+    top = max(x["share"] for x in qs) or 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" '
+             f'aria-label="Share of calls mentioning {escape(t["query"])}, per fiscal quarter">']
+    for frac in (0, 0.5, 1):
+        y = h - bottom - frac * (h - bottom - 20)
+        parts.append(f'<line x1="{pad}" x2="{w - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde2ea"/>'
+                     f'<text x="{pad - 6}" y="{y + 4:.1f}" text-anchor="end">{frac * top:.0%}</text>')
+    for i, x in enumerate(qs):
+        bh = (x["share"] / top) * (h - bottom - 20)
+        bx, by = pad + i * bw + 4, h - bottom - bh
+        link = url_for("pages.search", q=t["query"], ticker=",".join(t["tickers"]) or None, year=x["year"],
+                       quarter=x["quarter"])
+        title = f'{x["period"]}: {x["calls"]} of {x["calls_on_file"]} calls, {x["turns"]} turns'
+        parts.append(f'<a href="{escape(link)}"><title>{escape(title)}</title>'
+                     f'<rect x="{bx:.1f}" y="{by:.1f}" width="{bw - 8:.1f}" height="{max(bh, 1):.1f}" rx="2"/></a>'
+                     f'<text x="{bx + (bw - 8) / 2:.1f}" y="{h - bottom + 14}" text-anchor="middle">{x["year"]}</text>'
+                     f'<text x="{bx + (bw - 8) / 2:.1f}" y="{h - bottom + 27}" text-anchor="middle">Q{x["quarter"]}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@bp.get("/api")
+def api_docs():
+    from .openapi import document
+    return render_template("api.html", doc=document(), **common())
