@@ -13,6 +13,10 @@ $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	@# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	    echo "warning: could not install chromium; the browser tests will be skipped"
 	touch $@
 
 # Builds the bundled sample archive and its indexes (idempotent: unchanged files are skipped, cached vectors

@@ -188,12 +188,15 @@ def query_terms(text: str) -> set[str]:
     return {t.text for c in parsed.words for t in analyzer()(c)}
 
 
+_HIGHLIGHT_TOKEN = re.compile(r"(\$?[\w%&'-]+(?:\.\w+)*%?)")
+
+
 def highlight(text: str, terms: set[str]) -> str:
     """HTML-escaped text with the words whose stem is in terms in <mark>."""
     out = []
-    for token in re.split(r"([\w$%.&'-]+)", text):
+    for token in _HIGHLIGHT_TOKEN.split(text):
         esc = html.escape(token, quote=True)
-        if token and terms and stem_word(token.lower().strip(".")) in terms:
+        if token and terms and stem_word(token.lower()) in terms:
             esc = f"<mark>{esc}</mark>"
         out.append(esc)
     return "".join(out)

@@ -1,0 +1,113 @@
+"""The UI in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright): search with filters,
+open a hit and land on its turn, paginate, draw the trend chart, and no console errors. Screenshots go to
+screenshots/ (git-ignored)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import ROOT, SAMPLE
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "screenshots"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) or shutil.which("chromium") is None,
+                                reason="Debian chromium is not installed (make install does it)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("browser")
+    env = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT)}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "archive", "--home", str(home), *a], cwd=ROOT, env=env,
+                                    capture_output=True, text=True, check=True)
+    run("ingest", str(SAMPLE), "-q")
+    run("reindex", "-q")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "archive", "--home", str(home), "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/api/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    SHOTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        pg = browser.new_page(viewport={"width": 1280, "height": 900})
+        pg.console_errors = []
+        pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+        pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+        yield pg
+        browser.close()
+
+
+def test_search_with_filters_then_open_a_hit(server, page):
+    page.goto(server + "/")
+    page.fill("input[name=q]", "enterprise cloud revenue")
+    page.fill("input[name=ticker]", "KC")
+    page.select_option("select[name=role]", "executive")
+    page.click("button[type=submit]")
+    page.wait_for_selector("article.hit")
+    assert "role=executive" in page.url and "ticker=KC" in page.url
+    hits = page.locator("article.hit")
+    assert hits.count() == 10
+    assert all("executive" in hits.nth(i).inner_text() for i in range(hits.count()))
+    page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
+    first = hits.nth(0).locator("a.title")
+    anchor = first.get_attribute("href").split("#")[1]
+    first.click()
+    page.wait_for_selector("section.turn.target")
+    target = page.locator("section.turn.target")
+    assert target.get_attribute("id") == anchor and page.url.endswith("#" + anchor)
+    box, view = target.bounding_box(), page.viewport_size
+    assert 0 <= box["y"] < view["height"]                      # scrolled to the turn
+    assert page.locator("section.turn.target mark").count() > 0
+    page.screenshot(path=str(SHOTS / "call.png"))
+
+
+def test_paginate(server, page):
+    page.goto(server + "/?q=revenue+growth&limit=5")
+    first = [a.get_attribute("href") for a in page.locator("article.hit a.title").all()]
+    page.click("nav.pages >> text=2")
+    page.wait_for_url("**page=2**")
+    second = [a.get_attribute("href") for a in page.locator("article.hit a.title").all()]
+    assert len(first) == len(second) == 5 and not set(first) & set(second)
+
+
+def test_trend_chart(server, page):
+    page.goto(server + "/trend?q=cloud")
+    page.wait_for_selector("svg rect")
+    assert page.locator("svg a rect").count() == 4                 # four fiscal quarters in the sample
+    page.screenshot(path=str(SHOTS / "trend.png"))
+    page.locator("svg a").first.click()
+    page.wait_for_selector("form.search")
+    assert "q=cloud" in page.url and "quarter=1" in page.url
+
+
+def test_no_console_errors(page):
+    assert page.console_errors == []
