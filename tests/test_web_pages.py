@@ -74,3 +74,9 @@ def test_unknown_page_is_html_and_api_is_json(client):
     assert r.status_code == 404 and r.mimetype == "text/html"
     assert client.get("/api/nowhere").is_json
     assert "JSON API" in client.get("/api").get_data(as_text=True)
+
+
+def test_company_filter_with_suggestions(client):
+    html = client.get("/?q=revenue&company=Danaher+Corp").get_data(as_text=True)
+    assert '<option value="Danaher Corp">' in html and "Danaher Corp" in html and "<article" in html
+    assert html.count('<b>Danaher Corp</b>') >= 1

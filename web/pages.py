@@ -13,7 +13,7 @@ from archive.search import highlight, query_terms
 from .params import _one, _years, search_query
 
 bp = Blueprint("pages", __name__)
-FILTER_NAMES = {"ticker": "ticker", "years": "year", "year": "year", "quarter": "quarter", "speaker": "speaker",
+FILTER_NAMES = {"ticker": "ticker", "company": "company", "years": "year", "year": "year", "quarter": "quarter", "speaker": "speaker",
                 "role": "role", "section": "section"}
 
 
@@ -26,16 +26,18 @@ def common():
 
 
 def _suggestions():
+    """Tickers and companies on file, for the filter boxes' suggestions."""
     seen, out = set(), []
     for c in archive().calls():
-        if c["ticker"] and c["ticker"] not in seen:
-            seen.add(c["ticker"])
+        key = (c["ticker"], c["company"])
+        if key not in seen and (c["ticker"] or c["company"]):
+            seen.add(key)
             out.append({"ticker": c["ticker"], "company": c["company"]})
     return out
 
 
 def _filters_text(args) -> str:
-    parts = [args.get(k) for k in ("ticker", "years", "year") if args.get(k)]
+    parts = [args.get(k) for k in ("ticker", "company", "years", "year") if args.get(k)]
     if args.get("quarter"):
         parts.append("Q" + args["quarter"])
     for k in ("speaker", "role", "section"):
@@ -65,7 +67,7 @@ def search():
 def _without(args):
     """For an empty result: how many results each filter, dropped alone, would give."""
     out = []
-    for key in ("years", "year", "quarter", "ticker", "speaker", "role", "section"):
+    for key in ("years", "year", "quarter", "ticker", "company", "speaker", "role", "section"):
         if args.get(key):
             rest = {k: v for k, v in args.to_dict().items() if k not in (key, "page")}
             try:
