@@ -119,3 +119,17 @@ def test_openapi_matches_the_routes(client):
         assert {m.lower() for m in rule.methods if m not in ("HEAD", "OPTIONS")} == set(ops), path
     search = {p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
     assert search >= {"q", "ticker", "year", "years", "quarter", "speaker", "role", "section", "mode", "limit", "page"}
+
+
+def test_concurrent_requests_share_one_model_safely(client):
+    from concurrent.futures import ThreadPoolExecutor
+    app = client.application
+
+    def one(i):
+        with app.test_client() as c:
+            r = c.get("/api/search?q=enterprise+cloud+growth&mode=semantic&limit=5")
+            return r.status_code, [h["turn_id"] for h in r.get_json()["hits"]]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(32)))
+    assert {code for code, _ in results} == {200}
+    assert len({tuple(ids) for _, ids in results}) == 1
