@@ -21,6 +21,10 @@ class Settings:
                                       "(a tiny deterministic encoder for tests, not semantic).")
     batch_size: int = _setting(64, "Passages per embedding batch.")
     device: str = _setting("cpu", "Where the embedding model runs: cpu or cuda.")
+    base_url: str = _setting("http://127.0.0.1:8000", "Public address of the web app, for the deep links in hits "
+                                                      "and citations.")
+    api_key: str = _setting("", "Key required in the X-API-Key header when the HTTP server or the MCP HTTP mode "
+                                "listens beyond loopback (empty: loopback only).")
 
     @property
     def db_path(self) -> Path:

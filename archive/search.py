@@ -17,7 +17,7 @@ from index.lexical import stem_word
 from index.query import ParsedQuery, QuerySyntaxError, parse
 
 from .errors import BadRequestError
-from .models import ROLES, SECTIONS
+from .models import ROLES, SECTION_LABELS, SECTIONS
 from .passages import passage_text
 
 FILTER_FIELDS = {"ticker": KEYWORD, "company": KEYWORD, "year": INTEGER, "quarter": INTEGER, "speaker": KEYWORD,
@@ -110,6 +110,8 @@ class Hit:
     lexical_score: float | None = None
     semantic_rank: int | None = None
     semantic_score: float | None = None
+    url: str = ""                   # the viewer at this turn
+    citation: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -202,9 +204,40 @@ def highlight(text: str, terms: set[str]) -> str:
     return "".join(out)
 
 
+_ABBREVIATIONS = [("chief executive officer", "CEO"), ("chief financial officer", "CFO"),
+                  ("chief operating officer", "COO"), ("chief technology officer", "CTO"),
+                  ("investor relations", "IR")]
+
+
+def short_title(title: str | None) -> str | None:
+    """'Executive Vice President, Chief Financial Officer' -> 'CFO'; short titles and firms stay as they are."""
+    if not title:
+        return None
+    low = title.lower()
+    found = [abbr for words, abbr in _ABBREVIATIONS if words in low]
+    if found:
+        return "/".join(dict.fromkeys(found))
+    return title if len(title) <= 40 else title[:37].rstrip() + "..."
+
+
+def citation(company, ticker, year, quarter, speaker, title, section) -> str:
+    """'Kingsoft Cloud Q1 2020 earnings call, Haijian He (CFO), Q&A'."""
+    who = company or ticker or "Unknown company"
+    period = f" Q{quarter} {year}" if year and quarter else (f" {year}" if year else "")
+    t = short_title(title)
+    return f"{who}{period} earnings call, {speaker}" + (f" ({t})" if t else "") + \
+        f", {SECTION_LABELS.get(section, section)}"
+
+
+def turn_url(base_url: str, call_id: str, turn_id: str) -> str:
+    from urllib.parse import quote
+    return (f"{base_url.rstrip('/')}/calls/{quote(call_id)}?turn={quote(turn_id, safe=':')}"
+            f"#{turn_id.rsplit(':', 1)[1]}")
+
+
 # ---- running a search ----------------------------------------------------------------------------------------------
 
-def run(q: SearchQuery, store, indexes, encoder) -> SearchResults:
+def run(q: SearchQuery, store, indexes, encoder, base_url: str = "") -> SearchResults:
     t0 = time.perf_counter()
     q = q.validated()
     parsed = q.parsed()
@@ -233,6 +266,9 @@ def run(q: SearchQuery, store, indexes, encoder) -> SearchResults:
     fused = fused[:WINDOW]
     page = fused[q.offset:q.offset + q.limit]
     hits = _hits(store, page, lex_rank, sem_rank, parsed, indexes, q.offset, encoder, vec)
+    for h in hits:
+        h.url = turn_url(base_url, h.call_id, h.turn_id)
+        h.citation = citation(h.company, h.ticker, h.year, h.quarter, h.speaker, h.title, h.section)
     return SearchResults(q, hits, len(fused), (time.perf_counter() - t0) * 1000, weights)
 
 

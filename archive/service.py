@@ -16,7 +16,7 @@ from index.generations import Generations
 
 from .indexes import ENCODER_NAMES, Indexes, ReindexResult, expected_manifest, make_encoder
 from .indexes import reindex as build_generation
-from .search import FILTER_FIELDS, SearchQuery, SearchResults
+from .search import FILTER_FIELDS, SearchQuery, SearchResults, citation, turn_url
 from .search import run as run_search
 from .store import Store
 
@@ -216,7 +216,7 @@ class Archive:
                                 full=full, progress=progress, log=log)
 
     def search(self, query: SearchQuery) -> SearchResults:
-        return run_search(query, self.store, self.indexes, self.encoder)
+        return run_search(query, self.store, self.indexes, self.encoder, self.settings.base_url)
 
     # ---- reads -------------------------------------------------------------------------------------------------
 
@@ -297,7 +297,10 @@ class Archive:
         turn = next(t for t in turns if t["turn_id"] == turn_id)
         call.pop("participants", None)
         return {"turn": turn, "call": call, "before": [t for t in turns if t["position"] < turn["position"]],
-                "after": [t for t in turns if t["position"] > turn["position"]]}
+                "after": [t for t in turns if t["position"] > turn["position"]],
+                "url": turn_url(self.settings.base_url, call["call_id"], turn_id),
+                "citation": citation(call["company"], call["ticker"], call["fiscal_year"], call["fiscal_quarter"],
+                                     turn["speaker"], turn["title"], turn["section"])}
 
     def prune_missing(self, root: str | Path) -> list[str]:
         """Delete the calls whose source files lay under root and are gone from disk. Returns their ids."""

@@ -133,3 +133,13 @@ def test_concurrent_requests_share_one_model_safely(client):
         results = list(pool.map(one, range(32)))
     assert {code for code, _ in results} == {200}
     assert len({tuple(ids) for _, ids in results}) == 1
+
+
+def test_hits_and_turns_carry_deep_links_and_citations(client):
+    h = client.get("/api/search?q=gross+margin&ticker=KC&limit=1").get_json()["hits"][0]
+    assert h["url"].startswith("http://127.0.0.1:8000/calls/KC-2020Q1?turn=KC-2020Q1:t")
+    assert h["url"].endswith("#" + h["turn_id"].split(":")[1])
+    assert h["citation"].startswith("Kingsoft Cloud Q1 2020 earnings call, ")
+    t = client.get("/api/turns/KC-2020Q1:t003").get_json()
+    assert t["citation"] == "Kingsoft Cloud Q1 2020 earnings call, Haijian He (CFO), Prepared remarks"
+    assert client.get(t["url"].replace("http://127.0.0.1:8000", "")).status_code == 200
