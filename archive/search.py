@@ -34,7 +34,7 @@ class SearchQuery:
     tickers: tuple[str, ...] = ()
     company: str | None = None
     years: tuple[int, int] | None = None       # fiscal years, inclusive
-    quarter: int | None = None
+    quarter: int | tuple[int, ...] | None = None      # one fiscal quarter, or several
     speaker: str | None = None
     role: str | None = None
     section: str | None = None
@@ -57,7 +57,7 @@ class SearchQuery:
             raise BadRequestError(f"role {self.role!r} is not one of {', '.join(ROLES)}", "e.g. --role executive")
         if self.section and self.section not in SECTIONS:
             raise BadRequestError(f"section {self.section!r} is not one of {', '.join(SECTIONS)}", "use prepared or qa")
-        if self.quarter is not None and self.quarter not in (1, 2, 3, 4):
+        if any(x not in (1, 2, 3, 4) for x in self.quarters):
             raise BadRequestError(f"quarter {self.quarter} is not 1-4", "e.g. --quarter 3")
         if self.years and not (1900 <= self.years[0] <= self.years[1] <= 2200):
             raise BadRequestError(f"year range {self.years[0]}-{self.years[1]} is not valid", "e.g. --years 2019-2021")
@@ -74,8 +74,15 @@ class SearchQuery:
         except QuerySyntaxError as e:
             raise BadRequestError(e.message, e.hint) from None
 
+    @property
+    def quarters(self) -> tuple:
+        if self.quarter is None:
+            return ()
+        return tuple(self.quarter) if isinstance(self.quarter, (tuple, list)) else (self.quarter,)
+
     def filters(self) -> dict:
-        f = {"ticker": [t.upper() for t in self.tickers] or None, "company": self.company, "quarter": self.quarter,
+        f = {"ticker": [t.upper() for t in self.tickers] or None, "company": self.company,
+             "quarter": list(self.quarters) or None,
              "speaker": self.speaker, "role": self.role, "section": self.section}
         if self.years:
             f["year"] = tuple(self.years)

@@ -16,5 +16,5 @@ def test_readme_lists_every_setting_with_its_help():
 
 def test_readme_shows_every_command():
     readme = (ROOT / "README.md").read_text()
-    for name in [*main.commands, "serve"]:
+    for name in [*main.commands, "serve", "mcp"]:
         assert f"python -m archive {name}" in readme or f"archive --home var/mf {name}" in readme, name

@@ -143,3 +143,28 @@ def test_hits_and_turns_carry_deep_links_and_citations(client):
     t = client.get("/api/turns/KC-2020Q1:t003").get_json()
     assert t["citation"] == "Kingsoft Cloud Q1 2020 earnings call, Haijian He (CFO), Prepared remarks"
     assert client.get(t["url"].replace("http://127.0.0.1:8000", "")).status_code == 200
+
+
+def test_connector_search_and_fetch(client):
+    res = client.get("/api/connector/search?query=enterprise+cloud").get_json()["results"]
+    assert res and set(res[0]) == {"id", "title", "url"}
+    doc = client.get("/api/connector/fetch?id=" + res[0]["id"]).get_json()
+    assert set(doc) == {"id", "title", "text", "url", "metadata"} and doc["id"] == res[0]["id"]
+    assert doc["url"] == res[0]["url"] and doc["metadata"]["call_id"] in doc["url"] and len(doc["text"]) > 20
+    error_of(client.get("/api/connector/fetch"), 400)
+    error_of(client.get("/api/connector/fetch?id=NOPE:t1"), 404)
+
+
+def test_api_key_when_set(tmp_path):
+    from web.security import is_loopback, require_key_beyond_loopback
+    a = Archive.open(Settings(home=tmp_path, encoder="hash", api_key="s3cret"))
+    c = create_app(archive=a).test_client()
+    assert error_of(c.get("/api/stats"), 401)["code"] == "unauthorized"
+    assert error_of(c.get("/api/stats", headers={"X-API-Key": "wrong"}), 401)
+    assert c.get("/api/stats", headers={"X-API-Key": "s3cret"}).status_code == 200
+    a.close()
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
+    from archive.errors import ArchiveError
+    with pytest.raises(ArchiveError) as e:
+        require_key_beyond_loopback("0.0.0.0", "")
+    assert "ARCHIVE_API_KEY" in e.value.hint

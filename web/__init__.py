@@ -29,6 +29,19 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     app.register_blueprint(pages.bp)
     errors.register(app)
 
+    key = app.config["ARCHIVE"].settings.api_key
+
+    @app.before_request
+    def api_key():
+        """With ARCHIVE_API_KEY set, every API request needs it in the X-API-Key header."""
+        from flask import request
+
+        from .security import HEADER, key_ok
+        if key and request.path.startswith("/api") and not key_ok(request.headers.get(HEADER), key):
+            from .errors import error_response
+            return error_response(401, "unauthorized", "missing or wrong API key",
+                                  "send it in the X-API-Key header")
+
     @app.after_request
     def headers(resp):
         for k, v in SECURITY_HEADERS.items():

@@ -71,3 +71,27 @@ def trend():
 def openapi():
     from .openapi import document
     return jsonify(document())
+
+
+@bp.get("/connector/search")
+def connector_search():
+    """The search half of the search/fetch pair that connector-style chat clients expect."""
+    from archive.search import SearchQuery
+    query = _one(request.args, "query", "") or _one(request.args, "q", "")
+    res = archive().search(SearchQuery(text=query, limit=_int(request.args, "limit", 1, 50, 10)).validated())
+    return jsonify({"results": [{"id": h.turn_id, "title": h.citation, "url": h.url} for h in res.hits]})
+
+
+@bp.get("/connector/fetch")
+def connector_fetch():
+    """The fetch half: one result by id, with its text and metadata."""
+    turn_id = _one(request.args, "id", "")
+    if not turn_id:
+        raise BadRequestError("parameter 'id' is required", "pass an id from /api/connector/search")
+    t = archive().get_turn(turn_id, 0)
+    c, turn = t["call"], t["turn"]
+    return jsonify({"id": turn_id, "title": t["citation"], "text": turn["text"], "url": t["url"],
+                    "metadata": {"call_id": c["call_id"], "company": c["company"], "ticker": c["ticker"],
+                                 "fiscal_year": c["fiscal_year"], "fiscal_quarter": c["fiscal_quarter"],
+                                 "date": c["call_date"], "speaker": turn["speaker"], "title": turn["title"],
+                                 "role": turn["role"], "section": turn["section"]}})

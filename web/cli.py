@@ -24,8 +24,36 @@ def serve(ctx, host, port, threads):
         archive.indexes
     except ArchiveError as e:
         click.echo(f"warning: {e.message} (search answers 503 until then; {e.hint})", err=True)
+    from .security import require_key_beyond_loopback
+    require_key_beyond_loopback(host, archive.settings.api_key)
     app = create_app(archive=archive)
     click.echo(f"serving {archive.stats()['calls']} calls at http://{host}:{port}/api/health "
                f"(API: http://{host}:{port}/api/search?q=...)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=64 * 1024,
                    ident="earnings-archive")
+
+
+@click.command()
+@click.option("--http", "http_mode", is_flag=True, help="Serve streamable HTTP at /mcp instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="HTTP mode: address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="HTTP mode: port.")
+@click.pass_context
+@handles_errors
+def mcp(ctx, http_mode, host, port):
+    """Run the MCP server for chat assistants: over stdio (default) or streamable HTTP (--http, loopback unless
+    ARCHIVE_API_KEY is set, in which case every request needs the X-API-Key header)."""
+    from .mcp_server import build_server
+    from .security import require_key_beyond_loopback
+    archive = _archive(ctx)
+    server = build_server(archive)
+    if not http_mode:
+        server.run("stdio")
+        return
+    import uvicorn
+    key = require_key_beyond_loopback(host, archive.settings.api_key)
+    app = server.streamable_http_app(host=host)
+    if key:
+        from .security import ApiKeyMiddleware
+        app = ApiKeyMiddleware(app, key)
+    click.echo(f"MCP over streamable HTTP at http://{host}:{port}/mcp", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
