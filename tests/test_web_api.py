@@ -123,7 +123,7 @@ def test_openapi_matches_the_routes(client):
 
 def test_concurrent_requests_share_one_model_safely(client):
     from concurrent.futures import ThreadPoolExecutor
-    app = client.application
+    app = create_app(archive=client.application.config["ARCHIVE"], max_in_flight=8)
 
     def one(i):
         with app.test_client() as c:
@@ -168,3 +168,32 @@ def test_api_key_when_set(tmp_path):
     with pytest.raises(ArchiveError) as e:
         require_key_beyond_loopback("0.0.0.0", "")
     assert "ARCHIVE_API_KEY" in e.value.hint
+
+
+def test_searches_beyond_capacity_get_a_fast_503(tmp_path):
+    import threading
+    a = Archive.open(Settings(home=tmp_path, encoder="hash"))
+    assert a.ingest([SAMPLE]).ok
+    a.reindex()
+    gate, entered = threading.Event(), threading.Event()
+    real = a.search
+
+    def slow(q):
+        entered.set()
+        gate.wait(10)
+        return real(q)
+    a.search = slow
+    app = create_app(archive=a, max_in_flight=1)
+    first = {}
+    t = threading.Thread(target=lambda: first.setdefault("r", app.test_client().get("/api/search?q=margin")))
+    t.start()
+    assert entered.wait(10)
+    r = app.test_client().get("/api/search?q=margin")
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1" and r.get_json()["error"]["code"] == "busy"
+    assert app.test_client().get("/api/health").status_code == 200       # health keeps answering
+    assert app.test_client().get("/?q=margin").status_code == 503         # pages too, as a page
+    gate.set()
+    t.join(10)
+    assert first["r"].status_code == 200
+    assert app.test_client().get("/api/search?q=margin").status_code == 200
+    a.close()

@@ -8,6 +8,7 @@ from archive.config import Settings
 from archive.service import Archive
 
 MAX_REQUEST_BYTES = 64 * 1024
+HEAVY = {"api.search", "api.trend", "api.connector_search", "pages.search", "pages.trend"}
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -18,7 +19,11 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, *, archive: Archive | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, archive: Archive | None = None,
+               max_in_flight: int = 4) -> Flask:
+    """max_in_flight bounds the searches running at once: one more is answered at once with 503 and
+    Retry-After rather than queued without end (health, stats and reads of stored calls are not bounded)."""
+    import threading
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.config["ARCHIVE"] = archive or Archive.open(settings or Settings.from_env())
@@ -41,6 +46,26 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
             from .errors import error_response
             return error_response(401, "unauthorized", "missing or wrong API key",
                                   "send it in the X-API-Key header")
+
+    slots = threading.BoundedSemaphore(max_in_flight)
+
+    @app.before_request
+    def admit():
+        from flask import g, request
+        if request.endpoint in HEAVY:
+            if not slots.acquire(blocking=False):
+                from .errors import error_response
+                resp = error_response(503, "busy", "the server is busy with other searches",
+                                      "retry in a second")
+                resp.headers["Retry-After"] = "1"
+                return resp
+            g.slot = True
+
+    @app.teardown_request
+    def release(exc):
+        from flask import g
+        if g.pop("slot", False):
+            slots.release()
 
     @app.after_request
     def headers(resp):

@@ -11,10 +11,13 @@ from archive.errors import ArchiveError
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--threads", type=click.IntRange(2, 128), default=16, show_default=True,
+              help="Request threads (cheap requests keep being answered while searches run).")
+@click.option("--max-in-flight", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Searches running at once; more get 503 with Retry-After at once.")
 @click.pass_context
 @handles_errors
-def serve(ctx, host, port, threads):
+def serve(ctx, host, port, threads, max_in_flight):
     """Serve the JSON API (and the pages, as they come) with waitress. Debug is always off."""
     from waitress import serve as waitress_serve
 
@@ -26,7 +29,7 @@ def serve(ctx, host, port, threads):
         click.echo(f"warning: {e.message} (search answers 503 until then; {e.hint})", err=True)
     from .security import require_key_beyond_loopback
     require_key_beyond_loopback(host, archive.settings.api_key)
-    app = create_app(archive=archive)
+    app = create_app(archive=archive, max_in_flight=max_in_flight)
     click.echo(f"serving {archive.stats()['calls']} calls at http://{host}:{port}/api/health "
                f"(API: http://{host}:{port}/api/search?q=...)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=64 * 1024,

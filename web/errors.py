@@ -16,8 +16,9 @@ def error_response(status: int, code: str, message: str, hint: str | None = None
     if not request.path.startswith("/api"):          # a person in a browser gets a page
         from types import SimpleNamespace
 
-        from flask import render_template
-        return render_template("base.html", error=SimpleNamespace(message=message, hint=hint)), status
+        from flask import make_response, render_template
+        return make_response(render_template("base.html", error=SimpleNamespace(message=message, hint=hint)),
+                             status)
     resp = jsonify({"error": {"code": code, "message": message, "hint": hint}})
     resp.status_code = status
     return resp
