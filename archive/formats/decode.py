@@ -6,6 +6,7 @@ import codecs
 from ..errors import InputFileError
 
 # Control characters other than tab, newline, carriage return and form feed.
+_STRIP = {c: None for c in list(range(0, 9)) + [11] + list(range(14, 32)) + [127]}
 _CONTROL = bytes(list(range(0, 9)) + [11] + list(range(14, 32)) + [127])
 
 
@@ -24,7 +25,7 @@ def decode(data: bytes, name: str) -> str:
         sample = data[:65536]
         nul = sample.count(0)
         controls = len(sample) - len(sample.translate(None, _CONTROL))
-        if nul or controls > len(sample) * 0.01:
+        if nul > len(sample) * 0.001 or controls > len(sample) * 0.01:
             raise InputFileError(f"{name}: binary file, not text ({nul} NUL and {controls} control bytes "
                                  f"in the first {len(sample)} bytes)",
                                  "give a plain-text or JSON transcript")
@@ -37,7 +38,8 @@ def decode(data: bytes, name: str) -> str:
                 raise InputFileError(f"{name}: undecodable text: neither UTF-8 nor cp1252 "
                                      f"(byte 0x{data[e.start]:02x} at offset {e.start})",
                                      "re-export the file as UTF-8") from None
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_STRIP)          # stray NUL and control characters (a few) are dropped
     if not text.strip():
         raise InputFileError(f"{name}: empty file (only whitespace or a byte-order mark)",
                              "nothing to ingest; check the export that wrote it")
