@@ -3,6 +3,7 @@ archive=None)."""
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from archive.config import Settings
 from archive.service import Archive
@@ -19,15 +20,26 @@ SECURITY_HEADERS = {
 }
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON whose strings never carry raw <, >, & or ' (escaped as \\u003c ...): echoed input stays inert even if a
+    client renders it as HTML."""
+    sort_keys = False
+
+    def dumps(self, obj, **kwargs):
+        out = super().dumps(obj, **kwargs)
+        return (out.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                .replace("'", "\\u0027"))
+
+
 def create_app(settings: Settings | None = None, *, archive: Archive | None = None,
                max_in_flight: int = 4) -> Flask:
     """max_in_flight bounds the searches running at once: one more is answered at once with 503 and
     Retry-After rather than queued without end (health, stats and reads of stored calls are not bounded)."""
     import threading
     app = Flask(__name__)
+    app.json = SafeJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.config["ARCHIVE"] = archive or Archive.open(settings or Settings.from_env())
-    app.json.sort_keys = False
 
     from . import api, errors, pages
     app.register_blueprint(api.bp)
