@@ -34,7 +34,11 @@ def register(app):
         code = (e.name or "error").lower().replace(" ", "_")
         hints = {404: "see /api/openapi.json for the routes", 405: "see /api/openapi.json for the methods",
                  413: "send a smaller request"}
-        return error_response(e.code or 500, code, e.description or e.name, hints.get(e.code))
+        resp = error_response(e.code or 500, code, e.description or e.name, hints.get(e.code))
+        for name, value in e.get_headers():         # keep Allow (405), Retry-After, WWW-Authenticate ...
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception):
