@@ -30,8 +30,9 @@ def serve(ctx, host, port, threads, max_in_flight):
     from .security import require_key_beyond_loopback
     require_key_beyond_loopback(host, archive.settings.api_key)
     app = create_app(archive=archive, max_in_flight=max_in_flight)
-    click.echo(f"serving {archive.stats()['calls']} calls at http://{host}:{port}/api/health "
-               f"(API: http://{host}:{port}/api/search?q=...)", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {archive.stats()['calls']} calls: open http://{shown}:{port}/ "
+               f"(API: http://{shown}:{port}/api, OpenAPI: /api/openapi.json; Ctrl-C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=64 * 1024,
                    ident="earnings-archive")
 
