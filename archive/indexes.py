@@ -183,7 +183,7 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
                     "built_from": live if old else None,
                     "seconds": {"embed": round(embed_s, 1), "lexical": round(t3 - t2, 1),
                                 "total": round(time.perf_counter() - t0, 1)}}
-        name = gens.commit(building, manifest)
+        name = gens.commit(building, manifest, previous=live if old else None)
     except BaseException:
         import shutil
         shutil.rmtree(building, ignore_errors=True)

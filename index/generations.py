@@ -68,11 +68,20 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def checksums(folder: Path) -> dict[str, dict]:
+def checksums(folder: Path, previous: Path | None = None, known: dict | None = None) -> dict[str, dict]:
+    """Size and SHA-256 of every file. A file that is a hard link of the same file in the previous generation
+    (same inode) takes its checksum from that generation's manifest instead of being read again."""
     out = {}
     for p in sorted(folder.rglob("*")):
         if p.is_file() and p.name != MANIFEST and not p.name.endswith("LOCK"):
-            out[str(p.relative_to(folder))] = {"size": p.stat().st_size, "sha256": sha256_file(p)}
+            rel = str(p.relative_to(folder))
+            st = p.stat()
+            old = (previous / rel) if previous is not None else None
+            if known and rel in known and old is not None and old.exists() and \
+                    (old.stat().st_ino, old.stat().st_dev) == (st.st_ino, st.st_dev):
+                out[rel] = known[rel]
+            else:
+                out[rel] = {"size": st.st_size, "sha256": sha256_file(p)}
     return out
 
 
@@ -131,10 +140,12 @@ class Generations:
         folder.mkdir()
         return folder
 
-    def commit(self, building: Path, manifest: dict) -> str:
+    def commit(self, building: Path, manifest: dict, previous: str | None = None) -> str:
         """fsync the build, write its manifest with checksums, rename it into place, switch CURRENT to it."""
         fsync_tree(building)
-        manifest = {**manifest, "files": checksums(building), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        known = self.manifest(previous).get("files") if previous else None
+        files = checksums(building, self.root / previous if previous else None, known)
+        manifest = {**manifest, "files": files, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         write_atomic(building / MANIFEST, json.dumps(manifest, indent=1).encode())
         name = building.name.split(".building-")[0]
         os.rename(building, self.root / name)
