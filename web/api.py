@@ -60,11 +60,10 @@ def stats():
 
 @bp.get("/trend")
 def trend():
-    from .params import _years
+    from .params import _years, tickers
     args = request.args
     q = _one(args, "q", "")
-    tickers = tuple(t.strip().upper() for v in args.getlist("ticker") for t in v.split(",") if t.strip())
-    return jsonify(archive().trend(q, tickers, _years(args)))
+    return jsonify(archive().trend(q, tickers(args), _years(args)))
 
 
 @bp.get("/openapi.json")

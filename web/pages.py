@@ -10,7 +10,7 @@ from archive.errors import ArchiveError, BadRequestError
 from archive.models import SECTION_LABELS
 from archive.search import highlight, query_terms
 
-from .params import _one, _years, search_query
+from .params import _one, _years, search_query, tickers
 
 bp = Blueprint("pages", __name__)
 FILTER_NAMES = {"ticker": "ticker", "company": "company", "years": "year", "year": "year", "quarter": "quarter", "speaker": "speaker",
@@ -111,8 +111,7 @@ def trend():
     q = _one(args, "q")
     if q:
         try:
-            tickers = tuple(t.strip().upper() for v in args.getlist("ticker") for t in v.split(",") if t.strip())
-            t = archive().trend(q, tickers, _years(args))
+            t = archive().trend(q, tickers(args), _years(args))
             ctx["trend"] = t
             ctx["chart"] = Markup(_chart(t, args))
         except ArchiveError as e:

@@ -43,9 +43,14 @@ def _years(args):
     return None
 
 
+def tickers(args) -> tuple[str, ...]:
+    """ticker=KC&ticker=YETI or ticker=KC,YETI."""
+    return tuple(t.strip().upper() for v in args.getlist("ticker") for t in v.split(",") if t.strip())
+
+
 def search_query(args) -> SearchQuery:
     text = _one(args, "q", "")
-    tickers = tuple(t.strip().upper() for v in args.getlist("ticker") for t in v.split(",") if t.strip())
+    tickers_ = tickers(args)
     limit = _int(args, "limit", 1, MAX_LIMIT, 10)
     page = _int(args, "page", 1, WINDOW, 1)
     offset = (page - 1) * limit
@@ -63,7 +68,7 @@ def search_query(args) -> SearchQuery:
         if q not in ("1", "2", "3", "4"):
             raise BadRequestError(f"quarter {quarter[:20]!r} is not 1-4", "e.g. quarter=3")
         q = int(q)
-    return SearchQuery(text=text, tickers=tickers, company=_one(args, "company") or None, years=_years(args),
+    return SearchQuery(text=text, tickers=tickers_, company=_one(args, "company") or None, years=_years(args),
                        quarter=q, speaker=_one(args, "speaker") or None, role=_one(args, "role") or None,
                        section=_one(args, "section") or None, mode=_one(args, "mode", "hybrid") or "hybrid",
                        limit=limit, offset=offset, fusion=_one(args, "fusion", "weighted") or "weighted",
