@@ -203,3 +203,27 @@ def test_scripts_ingest_tree_with_prune_and_reindex_exit_codes(tmp_path):
     with Generations(h / "index").lock():
         r = run("scripts/reindex.py", "--home", str(h), "--full")
         assert r.returncode == 75 and json.loads(r.stdout)["outcome"] == "locked"
+
+
+def test_a_damaged_new_generation_is_refused_and_the_open_one_keeps_serving(home):
+    with Archive.open(Settings(home=home, encoder="hash")) as a:
+        first = a.indexes.name
+        before = [h.turn_id for h in a.search(SearchQuery("revenue margin", limit=5)).hits]
+        assert cli(home, "reindex", "--full", "-q").returncode == 0
+        gens = Generations(home / "index")
+        newer = gens.current()
+        assert newer != first
+        with open(gens.path(newer) / "vector" / "vectors.faiss", "r+b") as fh:   # flip bytes in the new one
+            fh.seek(1000)
+            fh.write(b"\x00garbage\x00")
+        res = a.search(SearchQuery("revenue margin", limit=5))
+        assert a.indexes.name == first and [h.turn_id for h in res.hits] == before
+        assert a.index_error and "damaged" in a.index_error.message
+    # a fresh reader with nothing open refuses it with a clear error
+    with Archive.open(Settings(home=home, encoder="hash")) as b:
+        from archive.errors import StoreError
+        with pytest.raises(StoreError) as e:
+            b.search(SearchQuery("revenue"))
+        assert "vector/vectors.faiss is missing or damaged" in e.value.message and "reindex --full" in e.value.hint
+    assert cli(home, "reindex", "--full", "-q").returncode == 0       # and a rebuild mends it
+    check_consistent(home)

@@ -45,6 +45,8 @@ def health():
     status = {"status": "ok", "calls": a.stats()["calls"]}
     try:
         status["index"] = a.indexes.name
+        if a.index_error is not None:           # a newer generation was refused; this one keeps serving
+            status["index_error"] = a.index_error.message
     except Exception as e:          # the store answers even when no index is built yet
         status["index"] = None
         status["index_error"] = getattr(e, "message", str(e))
