@@ -159,7 +159,7 @@ def shape_weight(parsed: ParsedQuery) -> float:
     if len(text.split()) <= 4:
         return 0.8
     if _REPORTING.search(text):
-        return 0.7
+        return 0.6
     return 0.3
 
 

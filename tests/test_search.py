@@ -83,7 +83,7 @@ def test_weighted_fusion_and_shape(sample):
         return sample.search(SearchQuery(text, fusion="weighted")).weights["lexical"]
     assert weight("$0.83 EPS") == 0.9 and weight('"constant currency" growth in the cloud business') == 0.9
     assert weight("Watchman FLX") == 0.8
-    assert weight("sees 2021 adjusted earnings per share guidance") == 0.7
+    assert weight("sees 2021 adjusted earnings per share guidance") == 0.6
     assert weight("why did the company expect demand to recover later this year") == 0.3
     assert sample.search(SearchQuery("margin", fusion="rrf")).weights == {"fusion": "rrf", "k": 60}
     res = sample.search(SearchQuery("margin", fusion="weighted", lexical_weight=1.0))
