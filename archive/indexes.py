@@ -102,10 +102,11 @@ class Indexes:
                              "rebuild it with `python -m archive reindex --full`") from None
 
 
-def reindex(store: Store, root: Path, settings, encoder, filter_fields: dict, *, full: bool = False,
+def reindex(store: Store, root: Path, settings, encoder: Callable, filter_fields: dict, *, full: bool = False,
             progress: Callable[[int, int], None] | None = None, log: Callable[[str], None] = lambda s: None
             ) -> ReindexResult:
-    """Bring the indexes up to date with the store, as a new generation. One builder at a time."""
+    """Bring the indexes up to date with the store, as a new generation. One builder at a time. encoder() gives
+    the model; it is called only when there is something to build (loading it takes seconds)."""
     gens = Generations(root)
     try:
         with gens.lock():
@@ -125,7 +126,7 @@ def reindex(store: Store, root: Path, settings, encoder, filter_fields: dict, *,
 def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log) -> ReindexResult:
     t0 = time.perf_counter()
     gens.prune()
-    expect = expected_manifest(settings, encoder.name)
+    expect = expected_manifest(settings, ENCODER_NAMES[settings.encoder])
     live = gens.current()
     old = None
     if live and not full:
@@ -146,6 +147,7 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
     rows = [dict(r) for r in store.db.execute(passages_sql())] if old is None else \
         [dict(r) for r in store.db.execute(passages_sql(calls=sorted(touched)))]
     texts = [passage_text(r) for r in rows]
+    encoder = encoder()
     building = gens.begin()
     try:
         cache = VectorCache(settings.vector_cache_path)

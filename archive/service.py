@@ -212,8 +212,8 @@ class Archive:
     def reindex(self, *, full: bool = False, progress=None, log=lambda s: None) -> ReindexResult:
         """Bring both indexes up to date with the store as a new generation (only calls added, changed or deleted
         since the live one; everything with full=True), embedding only passages never embedded before."""
-        return build_generation(self.store, self.settings.index_path, self.settings, self.encoder, FILTER_FIELDS,
-                                full=full, progress=progress, log=log)
+        return build_generation(self.store, self.settings.index_path, self.settings, lambda: self.encoder,
+                                FILTER_FIELDS, full=full, progress=progress, log=log)
 
     def search(self, query: SearchQuery) -> SearchResults:
         return run_search(query, self.store, self.indexes, self.encoder, self.settings.base_url)
