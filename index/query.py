@@ -76,6 +76,8 @@ def parse(text: str) -> ParsedQuery:
                 raise QuerySyntaxError("OR must stand between two words or phrases", "e.g. margin OR margins")
             pending_or = True
             continue
+        if not tok.strip("-+–—"):
+            continue                       # a dash standing alone is punctuation ("revenue - guidance")
         negated = tok.startswith("-") and len(tok) > 1
         body = tok[1:] if negated else tok
         if body.startswith('"'):
@@ -112,9 +114,10 @@ def parse(text: str) -> ParsedQuery:
 def plain(text: str, max_chars: int = MAX_CHARS) -> str:
     """Any text as a plain query: operator characters become spaces, operator words lower case, cut to the cap
     at a word boundary. For pasted sentences and evaluation sets, not for what a user typed on purpose."""
-    text = re.sub(r'[*?()\[\]{}~^"]', " ", text or "")
+    text = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    text = re.sub(r'[*?()\[\]{}~^"]', " ", text)
     text = re.sub(r"\b(AND|OR|NOT)\b", lambda m: m[0].lower(), text)
     text = re.sub(r"(?<!\S)[-+]+", " ", text)
     text = re.sub(r"(\w):(?=\S)", r"\1 ", text)
-    text = " ".join(text.split())
+    text = " ".join(t for t in text.split() if t.strip("!&|"))     # operator-only tokens (!, &&, ||)
     return text if len(text) <= max_chars else text[:max_chars].rsplit(" ", 1)[0]
