@@ -204,9 +204,9 @@ class Archive:
                     raise
                 self.index_error = e
             else:
-                old, self._indexes, self.index_error = self._indexes, fresh, None
-                if old is not None:
-                    old.close()
+                # The generation being replaced is not closed here: searches in other threads may still be
+                # reading it. It closes its files when the last of them lets go of it.
+                self._indexes, self.index_error = fresh, None
         return self._indexes
 
     def reindex(self, *, full: bool = False, progress=None, log=lambda s: None) -> ReindexResult:

@@ -227,3 +227,32 @@ def test_a_damaged_new_generation_is_refused_and_the_open_one_keeps_serving(home
         assert "vector/vectors.faiss is missing or damaged" in e.value.message and "reindex --full" in e.value.hint
     assert cli(home, "reindex", "--full", "-q").returncode == 0       # and a rebuild mends it
     check_consistent(home)
+
+
+def test_threads_searching_through_a_switch_in_the_same_process(home):
+    """A generation switch must not pull files from under searches running in other threads."""
+    import threading
+    errors, done = [], threading.Event()
+    with Archive.open(Settings(home=home, encoder="hash")) as a:
+        a.search(SearchQuery("revenue margin"))
+
+        def searcher():
+            while not done.is_set():
+                try:
+                    a.search(SearchQuery("revenue margin guidance", limit=5))
+                    a.search(SearchQuery("backlog pricing", tickers=("SYN3",), limit=5))
+                except Exception as e:          # noqa: BLE001 - any failure is the finding
+                    errors.append(repr(e))
+        threads = [threading.Thread(target=searcher) for _ in range(4)]
+        for t in threads:
+            t.start()
+        names = set()
+        for _ in range(3):
+            a.reindex(full=True)
+            time.sleep(0.3)
+            names.add(a.indexes.name)
+        done.set()
+        for t in threads:
+            t.join(30)
+    assert errors == []
+    assert len(names) == 3
