@@ -300,8 +300,7 @@ def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset, encoder=None
     chunks = {r[0]: r[1] for r in store.db.execute(
         f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})", chunk_ids)}
     stem = stem_word
-    terms = set(indexes.lexical.scored_terms(parsed)) | {
-        t for c in parsed.words for g in indexes.lexical.terms_by_position(c) for t in g}
+    terms = {t for c in parsed.words for g in indexes.lexical.terms_by_position(c) for t in g}
     budget = [SEMANTIC_SNIPPETS if qvec is not None else 0]
 
     def closest(sentences):

@@ -247,10 +247,6 @@ class LexicalIndex:
             results = self.searcher.search(q, filter=fq, limit=limit)
         return [(hit["id"], float(hit.score)) for hit in results]
 
-    def term_counts(self, text: str) -> list[tuple[str, int]]:
-        """Document frequency of each analyzed term of text (for query-shape decisions and explain output)."""
-        reader = self.searcher.reader()
-        return [(g[0], reader.doc_frequency("text", g[0])) for g in self.terms_by_position(text)]
 
 
 def stem_word(word: str) -> str:
