@@ -221,13 +221,16 @@ def _years(year, years):
                    "shape) or reciprocal rank fusion (k=60).")
 @click.option("--lexical-weight", type=click.FloatRange(0, 1), help="Weighted fusion: the lexical share "
                                                                      "(default: chosen by the query's shape).")
+@click.option("--interpret/--literal", default=True, show_default=True,
+              help="--interpret: also search the calls of the companies the query names and prefer the fiscal quarter "
+                   "it names (never a filter); --literal: the words only.")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(0, 99), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @handles_errors
 def search(ctx, query, tickers, company, year, years, quarter, speaker, role, section, mode, fusion,
-           lexical_weight, limit, offset, as_json):
+           lexical_weight, interpret, limit, offset, as_json):
     """Search what was said: words, "exact phrases", -excluded words, OR between alternatives.
 
     \b
@@ -239,13 +242,18 @@ def search(ctx, query, tickers, company, year, years, quarter, speaker, role, se
     import re as _re
     q = SearchQuery(text=query, tickers=tuple(tickers), company=company, years=_years(year, years), quarter=quarter,
                     speaker=speaker, role=role, section=section, mode=mode, limit=limit, offset=offset,
-                    fusion=fusion, lexical_weight=lexical_weight)
+                    fusion=fusion, lexical_weight=lexical_weight, interpret=interpret)
     results = _archive(ctx).search(q)
     if as_json:
         return _emit(results.to_dict())
     if not results.hits:
         click.echo(f"no results for {query!r}" + (" with these filters" if q.filters() else ""))
         return
+    meant = results.weights.get("interpreted")
+    if meant:
+        prefs = ([f"calls of {', '.join(meant['tickers'])}"] if meant["tickers"] else []) + \
+            ([f"fiscal Q{meant['quarter']}"] if meant["quarter"] else [])
+        click.echo(f"preferring {' and '.join(prefs)}, as the query names them (--literal: the words only)")
     for h in results.hits:
         period = f"Q{h.quarter} {h.year}" if h.year and h.quarter else "-"
         legs = " ".join(f"{n}#{r}" for n, r in (("lex", h.lexical_rank), ("sem", h.semantic_rank)) if r)
@@ -341,17 +349,19 @@ def reindex(ctx, full, device, batch_size, quiet, as_json):
               help="Modes to run (default: all three).")
 @click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--fusion", type=click.Choice(["weighted", "rrf"]), default="weighted", show_default=True)
+@click.option("--interpret/--literal", default=True, show_default=True,
+              help="Whether searches prefer the companies and quarter a query names (see `search --help`).")
 @click.option("--runs", "run_dir", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="Folder for the run files (run_<mode>.jsonl), readable by ../shared/eval/score.py.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 @handles_errors
-def evaluate(ctx, query_files, more_files, modes, k, fusion, run_dir, as_json):
+def evaluate(ctx, query_files, more_files, modes, k, fusion, interpret, run_dir, as_json):
     """Score the archive's search on known-item query sets: Recall@k and MRR@k per mode and kind."""
     from .evaluate import evaluate as run_eval
     query_files = tuple(query_files) + tuple(more_files)
     report = run_eval(_archive(ctx), query_files, modes=modes or ("lexical", "semantic", "hybrid"), k=k,
-                      run_dir=Path(run_dir), fusion=fusion)
+                      run_dir=Path(run_dir), fusion=fusion, interpret=interpret)
     if as_json:
         return _emit(report)
     if report["missing_targets"]:

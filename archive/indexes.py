@@ -19,7 +19,7 @@ from .errors import ArchiveError, StoreError
 from .passages import indexed_text, passage_text
 from .store import Store, passages_sql
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class ReindexRunningError(ArchiveError):

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from index import fusion
 from index.filters import INTEGER, KEYWORD
-from index.lexical import stem_word
+from index.lexical import STOP_WORDS, stem_word
 from index.query import ParsedQuery, QuerySyntaxError, parse
 
 from .errors import BadRequestError
 from .models import ROLES, SECTION_LABELS, SECTIONS
 from .passages import passage_text
+from .understand import Interpretation
 
 FILTER_FIELDS = {"ticker": KEYWORD, "company": KEYWORD, "year": INTEGER, "quarter": INTEGER, "speaker": KEYWORD,
                  "role": KEYWORD, "section": KEYWORD, "call_id": KEYWORD}
@@ -43,6 +46,7 @@ class SearchQuery:
     offset: int = 0
     fusion: str = "weighted"
     lexical_weight: float | None = None         # weighted fusion only; None: chosen by the query's shape
+    interpret: bool = True                      # prefer calls of the companies and the quarter the text names
 
     def validated(self) -> "SearchQuery":
         if self.mode not in MODES:
@@ -143,7 +147,8 @@ def turn_of(chunk_id: str) -> str:
 
 # ---- query shape ---------------------------------------------------------------------------------------------------
 
-_FIGURES = re.compile(r"\$|%|\b\d+\.\d+\b|\b\d[\d,]*\s*(?:million|billion|bn|mln|basis points|bps)\b", re.I)
+_FIGURES = re.compile(r"\$|%|\b\d+\.\d+\b|\b\d[\d,]*\s*(?:million|billion|bn|mln|basis points|bps|percent|per cent|"
+                      r"cents?)\b", re.I)
 _REPORTING = re.compile(r"\b(reports?|posts?|sees|reaffirms?|raises|lowers|cuts|guidance|outlook|eps|per share|earnings|"
                         r"revenues?|q[1-4]|dividend|quarterly)\b", re.I)
 
@@ -168,11 +173,15 @@ def shape_weight(parsed: ParsedQuery) -> float:
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[\"'“(\[]?[A-Z0-9$])")
 
 
+def sentences_of(passage: str) -> list[str]:
+    return [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
+
+
 def snippet(passage: str, terms: set[str], stem, max_chars: int = 320, closest=None) -> str:
     """The sentence of the passage that shares most query terms, HTML-escaped, with the matching words in
     <mark>. When no sentence shares a term (a hit found by meaning), closest(sentences) picks the sentence nearest
     the query in embedding space, if given."""
-    sentences = [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
+    sentences = sentences_of(passage)
 
     def overlap(s):
         return len({stem(w) for w in re.findall(r"[\w$%.&'-]+", s.lower())} & terms)
@@ -244,49 +253,130 @@ def turn_url(base_url: str, call_id: str, turn_id: str) -> str:
 
 # ---- running a search ----------------------------------------------------------------------------------------------
 
-def run(q: SearchQuery, store, indexes, encoder, base_url: str = "") -> SearchResults:
+CALL_EVIDENCE = 0.2      # share of a turn's score that comes from its call's best three turns
+QUARTER_BOOST = 0.3      # added to the turns of calls of the fiscal quarter the query names (top score is 1)
+COMPANY_BOOST = 0.2      # added to the turns of calls of a company the query names
+COMPANY_LISTS = 0.5      # weight of each leg searched again within the named companies' calls
+FLOOR_BELOW = 10         # a lexical leg with fewer matches than a page scales them from 0 (see run)
+
+
+_LEG_POOL: ThreadPoolExecutor | None = None
+_LEG_POOL_LOCK = threading.Lock()
+
+
+def _legs() -> ThreadPoolExecutor:
+    global _LEG_POOL
+    with _LEG_POOL_LOCK:
+        if _LEG_POOL is None:
+            _LEG_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="semantic-leg")
+        return _LEG_POOL
+
+
+def call_of(turn_id: str) -> str:
+    return turn_id.rsplit(":", 1)[0]
+
+
+def interpretation(q: SearchQuery, parsed: ParsedQuery, directory) -> Interpretation:
+    """What the query names besides its words, less what an explicit filter already says."""
+    if not q.interpret or directory is None:
+        return Interpretation()
+    found = directory.interpret(parsed.raw)
+    return replace(found, tickers=() if (q.tickers or q.company) else found.tickers,
+                   names=() if (q.tickers or q.company) else found.names,
+                   quarter=None if q.quarters else found.quarter)
+
+
+def run(q: SearchQuery, store, indexes, encoder, base_url: str = "", directory=None) -> SearchResults:
     t0 = time.perf_counter()
     q = q.validated()
     parsed = q.parsed()
     filters = q.filters()
-    lexical, semantic = [], []
-    if q.mode in ("hybrid", "lexical"):
-        lexical = fusion.collapse(indexes.lexical.search(parsed, filters, WINDOW), turn_of)
-    vec = None
-    if q.mode in ("hybrid", "semantic"):
+    meant = interpretation(q, parsed, directory)
+    within = {**filters, "ticker": list(meant.tickers)} if meant.tickers else None
+    use_lex, use_sem = q.mode in ("hybrid", "lexical"), q.mode in ("hybrid", "semantic")
+
+    def semantic_leg():
         vec = encoder.encode([parsed.free_text])[0]
-        semantic = fusion.collapse(indexes.vector.search(vec, filters, WINDOW), turn_of)
+        return (vec, fusion.collapse(indexes.vector.search(vec, filters, WINDOW), turn_of),
+                fusion.collapse(indexes.vector.search(vec, within, WINDOW), turn_of) if within else [])
+    # The model and FAISS release the GIL; Whoosh is pure Python: the legs run side by side.
+    pending = _legs().submit(semantic_leg) if use_sem else None
+    raw_lex = indexes.lexical.search(parsed, filters, WINDOW) if use_lex else []
+    raw_within = indexes.lexical.search(parsed, within, WINDOW) if use_lex and within else []
+    lexical, lex_within = fusion.collapse(raw_lex, turn_of), fusion.collapse(raw_within, turn_of)
+    vec, semantic, sem_within = pending.result() if pending else (None, [], [])
     lex_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(lexical, 1)}
     sem_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(semantic, 1)}
-    weights = {}
-    if q.mode == "lexical":
-        fused = [(t, s) for t, s, _ in lexical]
-    elif q.mode == "semantic":
-        fused = [(t, s) for t, s, _ in semantic]
-    elif q.fusion == "rrf":
+    chunk_of = {t: c for lst in (lex_within, sem_within) for t, _, c in lst}
+    w = 1.0 if q.mode == "lexical" else 0.0 if q.mode == "semantic" else \
+        q.lexical_weight if q.lexical_weight is not None else shape_weight(parsed)
+    lists = [[(t, s) for t, s, _ in x] for x in (lexical, semantic, lex_within, sem_within)]
+    shares = [w, 1 - w, COMPANY_LISTS * w, COMPANY_LISTS * (1 - w)]
+    if q.mode == "hybrid" and q.fusion == "rrf":
         weights = {"fusion": "rrf", "k": 60}
-        fused = fusion.rrf([[(t, s) for t, s, _ in lexical], [(t, s) for t, s, _ in semantic]])
+        fused = fusion.rrf(lists, [1, 1, COMPANY_LISTS, COMPANY_LISTS])
     else:
-        w = q.lexical_weight if q.lexical_weight is not None else shape_weight(parsed)
-        weights = {"fusion": "weighted", "lexical": w, "semantic": round(1 - w, 3)}
-        fused = fusion.convex([[(t, s) for t, s, _ in lexical], [(t, s) for t, s, _ in semantic]], [w, 1 - w])
+        weights = {"fusion": "weighted", "lexical": w, "semantic": round(1 - w, 3)} if q.mode == "hybrid" else {}
+        # A lexical leg that found fewer passages than a page (a figure, a rare name) found every passage with
+        # the query's words, and each should count: the rest score 0, so its scale starts at 0, where min-max
+        # would give its last match nothing. (Cosine similarities have no such floor.)
+        floors = [0.0 if len(raw) < FLOOR_BELOW else None for raw in (raw_lex, raw_within)]
+        fused = fusion.convex(lists, shares, [floors[0], None, floors[1], None])
+    fused = fusion.with_group_evidence(fusion.scaled(fused), call_of, CALL_EVIDENCE)
+    if meant:
+        def bonus(turn_id):
+            call = call_of(turn_id)
+            return (COMPANY_BOOST if directory.call_ticker.get(call) in meant.tickers else 0.0) + \
+                (QUARTER_BOOST if meant.quarter and directory.call_quarter.get(call) == meant.quarter else 0.0)
+        fused = fusion.boosted(fused, bonus)
+        weights["interpreted"] = meant.to_dict()
     fused = fused[:WINDOW]
     page = fused[q.offset:q.offset + q.limit]
-    hits = _hits(store, page, lex_rank, sem_rank, parsed, indexes, q.offset, encoder, vec)
+    hits = _hits(store, page, lex_rank, sem_rank, chunk_of, parsed, indexes, q.offset, encoder, vec)
     for h in hits:
         h.url = turn_url(base_url, h.call_id, h.turn_id)
         h.citation = citation(h.company, h.ticker, h.year, h.quarter, h.speaker, h.title, h.section)
     return SearchResults(q, hits, len(fused), (time.perf_counter() - t0) * 1000, weights)
 
 
-SEMANTIC_SNIPPETS = 3        # hits per page whose snippet sentence may be chosen by embedding
+_STOP_STEMS = {stem_word(w) for w in STOP_WORDS}     # 'its' stems to 'it': not worth a mark
+SEMANTIC_SNIPPETS = 1        # hits per page whose snippet sentence may be chosen by embedding (about 20 ms each)
+SNIPPET_SENTENCES = 5        # ... among their first sentences, embedded in one batch
 
 
-def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset, encoder=None, qvec=None) -> list[Hit]:
+def _closest_sentences(page, rows, chunks, best_chunk, terms, encoder, qvec) -> dict:
+    """For the first hits whose passage shares no word with the query (found by meaning): turn id -> a picker
+    of the sentence nearest the query. Their sentences are embedded in one batch (one model call per page)."""
+    if qvec is None or encoder is None:
+        return {}
+    todo = []
+    for tid, _ in page:
+        if tid not in rows:
+            continue
+        sentences = sentences_of(chunks.get(best_chunk[tid], rows[tid]["text"]))
+        words = {stem_word(w) for x in sentences for w in re.findall(r"[\w$%.&'-]+", x.lower())}
+        if len(sentences) > 1 and not (words & terms):
+            todo.append((tid, sentences[:SNIPPET_SENTENCES]))
+            if len(todo) == SEMANTIC_SNIPPETS:
+                break
+    if not todo:
+        return {}
+    batch = [x[:200] for _, sentences in todo for x in sentences]
+    scores = encoder.encode(batch) @ qvec
+    out, at = {}, 0
+    for tid, sentences in todo:
+        best = int(scores[at:at + len(sentences)].argmax())
+        out[tid] = lambda _sentences, best=best: best
+        at += len(sentences)
+    return out
+
+
+def _hits(store, page, lex_rank, sem_rank, chunk_of, parsed, indexes, offset, encoder=None, qvec=None) -> list[Hit]:
     if not page:
         return []
     turn_ids = [t for t, _ in page]
-    best_chunk = {t: (lex_rank.get(t) or sem_rank.get(t))[2] for t in turn_ids}
+    best_chunk = {t: (lex_rank[t][2] if t in lex_rank else sem_rank[t][2] if t in sem_rank else chunk_of[t])
+                  for t in turn_ids}
     for t in turn_ids:        # prefer the chunk the better-ranked leg found
         if t in lex_rank and t in sem_rank and sem_rank[t][0] < lex_rank[t][0]:
             best_chunk[t] = sem_rank[t][2]
@@ -300,14 +390,8 @@ def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset, encoder=None
     chunks = {r[0]: r[1] for r in store.db.execute(
         f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})", chunk_ids)}
     stem = stem_word
-    terms = {t for c in parsed.words for g in indexes.lexical.terms_by_position(c) for t in g}
-    budget = [SEMANTIC_SNIPPETS if qvec is not None else 0]
-
-    def closest(sentences):
-        if budget[0] <= 0:
-            return 0
-        budget[0] -= 1
-        return int((encoder.encode(sentences[:12]) @ qvec).argmax())
+    terms = {t for c in parsed.words for g in indexes.lexical.terms_by_position(c) for t in g} - _STOP_STEMS
+    closest = _closest_sentences(page, rows, chunks, best_chunk, terms, encoder, qvec)
     hits = []
     for rank, (tid, score) in enumerate(page, offset + 1):
         r = rows.get(tid)
@@ -320,7 +404,7 @@ def _hits(store, page, lex_rank, sem_rank, parsed, indexes, offset, encoder=None
             quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
             role=r["role"], section=r["section"], position=r["position"],
             source_file=Path(r["path"]).name if r["path"] else None, chunk_id=best_chunk[tid], passage=passage,
-            snippet=snippet(passage, terms, stem, closest=closest), text=r["text"], score=round(score, 6), rank=rank,
+            snippet=snippet(passage, terms, stem, closest=closest.get(tid)), text=r["text"], score=round(score, 6), rank=rank,
             lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
             semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None))
     return hits

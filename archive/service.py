@@ -19,6 +19,7 @@ from .indexes import reindex as build_generation
 from .search import FILTER_FIELDS, SearchQuery, SearchResults, citation, turn_url
 from .search import run as run_search
 from .store import Store
+from .understand import Directory
 
 # Files a folder walk picks up (a file named on the command line is always tried).
 TRANSCRIPT_SUFFIXES = {".txt", ".json", ".nlp", ".text", ".jsonl"}
@@ -92,6 +93,7 @@ class Archive:
         self.store = Store(settings.db_path)
         self._indexes = None
         self._encoder = None
+        self._directory = None
         self.index_error: StoreError | None = None    # why a newer generation could not be opened, if it could not
 
     @classmethod
@@ -215,8 +217,21 @@ class Archive:
         return build_generation(self.store, self.settings.index_path, self.settings, lambda: self.encoder,
                                 FILTER_FIELDS, full=full, progress=progress, log=log)
 
+    @property
+    def directory(self) -> Directory:
+        """Who each call is (ticker, fiscal quarter) and the names that point to each ticker, for reading
+        queries; rebuilt when a new index generation goes live."""
+        indexes = self.indexes
+        if self._directory is None or self._directory[0] != indexes.name:
+            rows = self.store.db.execute("SELECT call_id, ticker, company, fiscal_quarter FROM calls").fetchall()
+            lexical = indexes.lexical
+            self._directory = (indexes.name, Directory.build(
+                rows, lambda word, ticker: lexical.word_share_outside(word, "ticker", ticker)))
+        return self._directory[1]
+
     def search(self, query: SearchQuery) -> SearchResults:
-        return run_search(query, self.store, self.indexes, self.encoder, self.settings.base_url)
+        indexes = self.indexes
+        return run_search(query, self.store, indexes, self.encoder, self.settings.base_url, self.directory)
 
     # ---- reads -------------------------------------------------------------------------------------------------
 

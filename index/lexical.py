@@ -2,6 +2,7 @@
 from the parsed query language (index.query), never from raw user text. Returns (id, score) lists."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ from whoosh import fields as wf
 from whoosh import index as wi
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
 from .filters import INTEGER, KEYWORD, normalized
 from .query import ParsedQuery
@@ -147,7 +148,19 @@ class LexicalIndex:
         return s
 
     def __len__(self) -> int:
-        return self.ix.doc_count()
+        return self.searcher.doc_count()        # ix.doc_count() would open a new reader (tens of ms) each time
+
+    def word_share_outside(self, word: str, field: str, value: str) -> float:
+        """The share of passages whose text holds the word, not counting those whose field has value (1.0 for
+        a stopword)."""
+        groups = self.terms_by_position(word)
+        if not groups:
+            return 1.0
+        term = groups[0][0]
+        reader = self.searcher.reader()
+        inside = sum(1 for _ in self.searcher.docs_for_query(
+            wq.And([wq.Term("text", term), wq.Term(field, str(value).lower())])))
+        return (reader.doc_frequency("text", term) - inside) / max(1, reader.doc_count())
 
     # ---- query building ------------------------------------------------------------------------------------------
 
@@ -249,6 +262,7 @@ class LexicalIndex:
 
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem_word(word: str) -> str:
     """The stem the index uses for a lower-case word (for highlighting)."""
     from whoosh.lang.porter import stem

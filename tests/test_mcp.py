@@ -95,3 +95,67 @@ def test_bad_arguments_are_tool_errors_a_model_can_act_on(home):
     assert "limit" in text(limit)
     assert "no turn 'NOPE:t001'" in text(turn) and "KC-2020Q1:t012" in text(turn)
     assert "no call 'NOPE-2020Q1'" in text(call)
+
+
+HOSTILE = [
+    ("search_transcripts", {"query": "x" * 100_000}),
+    ("search_transcripts", {"query": ""}),
+    ("search_transcripts", {"query": "NOT NOT margin"}),
+    ("search_transcripts", {"query": "((((((((((margin))))))))))"}),
+    ("search_transcripts", {"query": "ticker:KC revenue"}),
+    ("search_transcripts", {"query": "rev* OR ?argin"}),
+    ("search_transcripts", {"query": "margin", "years": [2021, 2019]}),
+    ("search_transcripts", {"query": "margin", "years": [0]}),
+    ("search_transcripts", {"query": "margin", "years": [2019, 2020, 2021]}),
+    ("search_transcripts", {"query": "margin", "quarters": [5]}),
+    ("search_transcripts", {"query": "margin", "limit": 0}),
+    ("search_transcripts", {"query": "margin", "limit": -1}),
+    ("search_transcripts", {"query": "margin", "limit": 10 ** 12}),
+    ("search_transcripts", {"query": "margin", "limit": "ten"}),
+    ("search_transcripts", {"query": "margin", "tickers": "KC"}),
+    ("search_transcripts", {"query": "margin", "tickers": ["<script>"]}),
+    ("search_transcripts", {"query": "margin", "role": "ceo"}),
+    ("search_transcripts", {"query": "margin", "mode": "sql"}),
+    ("search_transcripts", {"query": ["margin"]}),
+    ("search_transcripts", {}),
+    ("get_turn", {"turn_id": "../../etc/passwd"}),
+    ("get_turn", {"turn_id": "KC-2020Q1:t999999"}),
+    ("get_turn", {"turn_id": "'; DROP TABLE turns;--"}),
+    ("get_turn", {"turn_id": "KC-2020Q1:t001\x00"}),
+    ("get_turn", {"turn_id": "KC-2020Q1:t001", "context": 99}),
+    ("get_turn", {"turn_id": "x" * 10_000}),
+    ("get_call", {"call_id": "../archive.sqlite3"}),
+    ("get_call", {"call_id": "KC-2020Q1", "offset": -1}),
+    ("get_call", {"call_id": "KC-2020Q1", "limit": 1000}),
+    ("list_calls", {"ticker": "KC; DROP"}),
+    ("list_calls", {"year": "twenty"}),
+    ("term_trend", {"query": "*"}),
+    ("term_trend", {"query": "cloud", "years": [1800]}),
+    ("no_such_tool", {"query": "margin"}),
+]
+
+
+def test_hostile_arguments_to_every_tool_are_clear_errors_and_the_server_keeps_serving(home):
+    """What a model might send: each is refused as a tool error whose text says what was wrong, within a bounded
+    time; none crashes the server, which answers a normal call afterwards."""
+    import time
+
+    async def work(s):
+        out = []
+        for name, args in HOSTILE:
+            t0 = time.perf_counter()
+            try:
+                r = await s.call_tool(name, args)
+                out.append((name, args, r.is_error, " ".join(getattr(c, "text", "") for c in r.content),
+                            time.perf_counter() - t0))
+            except Exception as e:            # a protocol-level error is a refusal too, if it says why
+                out.append((name, args, True, str(e), time.perf_counter() - t0))
+        ok = await s.call_tool("search_transcripts", {"query": "cloud revenue", "limit": 2})
+        return out, ok
+    out, ok = session_run(home, work)
+    for name, args, is_error, text, took in out:
+        shown = {k: (v[:30] if isinstance(v, str) else v) for k, v in args.items()}
+        assert is_error, (name, shown, text[:200])
+        assert text.strip() and "Traceback" not in text, (name, shown, text[:300])
+        assert took < 5, (name, shown, took)
+    assert not ok.is_error and len(ok.structured_content["hits"]) == 2

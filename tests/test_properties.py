@@ -38,7 +38,7 @@ def test_plain_text_always_parses_when_it_has_a_word(text):
 
 
 KEYS = st.sampled_from(["q", "ticker", "company", "year", "years", "quarter", "speaker", "role", "section", "mode",
-                        "limit", "page", "fusion", "lexical_weight", "other"])
+                        "limit", "page", "fusion", "lexical_weight", "interpret", "other"])
 VALUES = st.one_of(st.text(max_size=30), st.integers(-10**12, 10**12).map(str), st.sampled_from(
     ["", "0", "-1", "1e9", "NaN", "2019-2021", "2021-2019", "Q3", "q5", "hybrid", "executive", "qa", "\udcff"]))
 

@@ -213,7 +213,7 @@ def test_a_damaged_new_generation_is_refused_and_the_open_one_keeps_serving(home
         gens = Generations(home / "index")
         newer = gens.current()
         assert newer != first
-        with open(gens.path(newer) / "vector" / "vectors.faiss", "r+b") as fh:   # flip bytes in the new one
+        with open(gens.path(newer) / "vector" / "seg-000001" / "vectors.faiss", "r+b") as fh:   # flip bytes in the new one
             fh.seek(1000)
             fh.write(b"\x00garbage\x00")
         res = a.search(SearchQuery("revenue margin", limit=5))
@@ -224,7 +224,7 @@ def test_a_damaged_new_generation_is_refused_and_the_open_one_keeps_serving(home
         from archive.errors import StoreError
         with pytest.raises(StoreError) as e:
             b.search(SearchQuery("revenue"))
-        assert "vector/vectors.faiss is missing or damaged" in e.value.message and "reindex --full" in e.value.hint
+        assert "vector/seg-000001/vectors.faiss is missing or damaged" in e.value.message and "reindex --full" in e.value.hint
     assert cli(home, "reindex", "--full", "-q").returncode == 0       # and a rebuild mends it
     check_consistent(home)
 

@@ -127,3 +127,25 @@ def test_snippet_for_a_hit_found_by_meaning_takes_the_closest_sentence():
     assert picked == [["We opened stores.", "Shoppers came back in spring.", "Costs fell."]]
     assert snippet(passage, {stem_word("costs")}, stem_word, closest=closest) == "<mark>Costs</mark> fell."
     assert len(picked) == 1              # a sentence sharing a word needs no embedding
+
+
+def test_a_company_the_query_names_is_preferred_not_required(sample):
+    named = sample.search(SearchQuery("Danaher revenue growth", limit=100))
+    assert named.weights["interpreted"]["tickers"] == ["DHR"]
+    assert named.hits[0].ticker == "DHR"
+    assert {h.ticker for h in named.hits} - {"DHR"}           # other companies still show below
+    literal = sample.search(SearchQuery("Danaher revenue growth", limit=20, interpret=False))
+    assert "interpreted" not in literal.weights
+    # an explicit filter replaces the preference
+    kc = sample.search(SearchQuery("Danaher revenue growth", tickers=("KC",)))
+    assert "interpreted" not in kc.weights and all(h.ticker == "KC" for h in kc.hits)
+    for mode in ("lexical", "semantic"):
+        assert sample.search(SearchQuery("Danaher revenue growth", mode=mode)).hits[0].ticker == "DHR"
+
+
+def test_a_quarter_the_query_names_is_preferred(sample):
+    res = sample.search(SearchQuery("third quarter revenue growth", limit=5))
+    assert res.weights["interpreted"]["quarter"] == 3
+    assert [h.quarter for h in res.hits[:3]] == [3, 3, 3]
+    explicit = sample.search(SearchQuery("third quarter revenue growth", quarter=1, limit=5))
+    assert "interpreted" not in explicit.weights and {h.quarter for h in explicit.hits} == {1}

@@ -39,6 +39,13 @@ def test_search(client):
     assert page2["hits"][0]["rank"] == 4
 
 
+def test_search_says_what_it_read_in_the_query(client):
+    body = client.get("/api/search?q=Kingsoft+Cloud+third+quarter+margins").get_json()
+    assert body["weights"]["interpreted"] == {"tickers": ["KC"], "names": ["Kingsoft Cloud"], "quarter": 3}
+    literal = client.get("/api/search?q=Kingsoft+Cloud+third+quarter+margins&interpret=0").get_json()
+    assert "interpreted" not in literal["weights"] and literal["query"]["interpret"] is False
+
+
 def test_calls_call_turn_health_stats(client):
     calls = client.get("/api/calls?ticker=KC").get_json()
     assert [c["call_id"] for c in calls["calls"]] == ["KC-2020Q1"]
@@ -64,6 +71,7 @@ def test_calls_call_turn_health_stats(client):
     ("/api/search?q=margin&q=other", 400, "given 2 times"),
     ("/api/search?q=margin&role=ceo", 400, "role 'ceo'"),
     ("/api/search?q=margin&quarter=7", 400, "is not 1-4"),
+    ("/api/search?q=margin&interpret=yes", 400, "'interpret' must be 0 or 1"),
     ("/api/search?q=" + "x" * 100_000, 400, "too long"),
     ("/api/calls/NOPE-2020Q1", 404, "no call"),
     ("/api/turns/NOPE:t001", 404, "no turn"),

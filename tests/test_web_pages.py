@@ -80,3 +80,10 @@ def test_company_filter_with_suggestions(client):
     html = client.get("/?q=revenue&company=Danaher+Corp").get_data(as_text=True)
     assert '<option value="Danaher Corp">' in html and "Danaher Corp" in html and "<article" in html
     assert html.count('<b>Danaher Corp</b>') >= 1
+
+
+def test_search_page_says_what_it_read_in_the_query(client):
+    html = client.get("/?q=Kingsoft+Cloud+margins").get_data(as_text=True)
+    assert "Preferring calls of KC" in html and "interpret=0" in html
+    literal = client.get("/?q=Kingsoft+Cloud+margins&interpret=0").get_data(as_text=True)
+    assert "Preferring" not in literal

@@ -22,6 +22,9 @@ SEARCH_PARAMS = [
     _param("mode", {"type": "string", "enum": ["hybrid", "lexical", "semantic"], "default": "hybrid"}, "Search mode."),
     _param("fusion", {"type": "string", "enum": ["weighted", "rrf"], "default": "weighted"}, "Hybrid fusion."),
     _param("lexical_weight", {"type": "number", "minimum": 0, "maximum": 1}, "Weighted fusion's lexical share."),
+    _param("interpret", {"type": "string", "enum": ["0", "1"], "default": "1"},
+           "1: also search the calls of companies the query names and prefer the fiscal quarter it names; "
+           "0: take the words literally."),
     _param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Hits per page."),
     _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page within the first 100 results."),
 ]

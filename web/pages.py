@@ -56,7 +56,8 @@ def search():
             results = archive().search(q)
             ctx.update(results=results, filters_text=_filters_text(args), page=q.offset // q.limit + 1,
                        pages=range(1, -(-results.total // q.limit) + 1),
-                       page_url=lambda p: url_for("pages.search", **{**args.to_dict(), "page": p}))
+                       page_url=lambda p: url_for("pages.search", **{**args.to_dict(), "page": p}),
+                       literal_url=url_for("pages.search", **{**args.to_dict(), "interpret": "0", "page": 1}))
             if not results.hits:
                 ctx["suggestions_without"] = _without(args)
         except ArchiveError as e:

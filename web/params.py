@@ -61,6 +61,9 @@ def search_query(args) -> SearchQuery:
         weight = float(weight) if weight not in (None, "") else None
     except ValueError:
         raise BadRequestError("parameter 'lexical_weight' must be a number between 0 and 1", "e.g. 0.7") from None
+    interpret = _one(args, "interpret", "1")
+    if interpret not in ("0", "1"):
+        raise BadRequestError(f"parameter 'interpret' must be 0 or 1, got {interpret[:20]!r}", "e.g. interpret=0")
     quarter = _one(args, "quarter")
     q = None
     if quarter not in (None, ""):
@@ -72,4 +75,4 @@ def search_query(args) -> SearchQuery:
                        quarter=q, speaker=_one(args, "speaker") or None, role=_one(args, "role") or None,
                        section=_one(args, "section") or None, mode=_one(args, "mode", "hybrid") or "hybrid",
                        limit=limit, offset=offset, fusion=_one(args, "fusion", "weighted") or "weighted",
-                       lexical_weight=weight).validated()
+                       lexical_weight=weight, interpret=interpret == "1").validated()
