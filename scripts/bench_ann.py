@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _venv  # noqa: E402,F401  (runs under .venv; puts the repository on sys.path)
 
 
 def timed_search(index, queries, k=10):

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _venv  # noqa: E402,F401  (runs under .venv; puts the repository on sys.path)
 
 
 def main(argv=None) -> int:

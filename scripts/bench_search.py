@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _venv  # noqa: E402,F401  (runs under .venv; puts the repository on sys.path)
 
 
 def pct(values, p):

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import _venv  # noqa: E402,F401  (runs under .venv; puts the repository on sys.path)
 
 from archive.errors import ArchiveError  # noqa: E402
 from archive.formats import read_transcript  # noqa: E402

@@ -17,7 +17,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _venv  # noqa: E402,F401  (runs under .venv; puts the repository on sys.path)
 
 EXIT_BUILT, EXIT_FAILED, EXIT_USAGE, EXIT_UP_TO_DATE, EXIT_LOCKED = 0, 1, 2, 3, 75
 

@@ -1,6 +1,10 @@
 """The README documents every setting and every command."""
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from archive.cli import main
 from archive.config import Settings
 
@@ -18,3 +22,14 @@ def test_readme_shows_every_command():
     readme = (ROOT / "README.md").read_text()
     for name in [*main.commands, "serve", "mcp"]:
         assert f"python -m archive {name}" in readme or f"archive --home var/mf {name}" in readme, name
+
+
+def test_scripts_run_as_the_readme_writes_them():
+    """`scripts/NAME.py ...` started by the system's python3 (not the venv's) re-executes under .venv."""
+    import subprocess
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("no .venv here (make test creates it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    for script in sorted((ROOT / "scripts").glob("[!_]*.py")):
+        r = subprocess.run([str(script), "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "usage" in r.stdout.lower(), (script.name, r.stderr[-500:])
