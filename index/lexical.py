@@ -2,6 +2,7 @@
 from the parsed query language (index.query), never from raw user text. Returns (id, score) lists."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -81,13 +82,20 @@ class LexicalIndex:
     MAX_DF = 0.02          # words in more than this share of passages are dropped from an unfiltered OR ...
     MAX_TERMS = 6          # ... and at most this many of the rarest words are kept
     SELECTIVE = 0.05       # a filter leaving at most this share of passages is walked with every word
+    MAX_SEARCHERS = 2      # Whoosh searchers open at once (see __init__)
 
     def __init__(self, ix, filter_fields: Mapping[str, str]):
         self.ix = ix
         self.filter_fields = dict(filter_fields)
         self.analyzer = analyzer()
-        self._local = threading.local()        # a Whoosh searcher per thread
-        self._searchers = []
+        # Whoosh searchers are not thread-safe and each holds about 150 MB of reader state for a corpus of
+        # 170,000 passages; Whoosh is pure Python, so threads gain little from more searchers than cores (the
+        # GIL runs one at a time): a search borrows one of at most MAX_SEARCHERS, waiting for one if need be.
+        self._slots = threading.BoundedSemaphore(self.MAX_SEARCHERS)
+        self._idle: list = []
+        self._searchers: list = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
 
     @classmethod
     def build(cls, folder: Path, docs: Iterable[dict], filter_fields: Mapping[str, str], *,
@@ -134,21 +142,43 @@ class LexicalIndex:
         return cls(wi.open_dir(str(folder)), filter_fields)
 
     def close(self):
-        for s in self._searchers:
-            s.close()
-        self._searchers = []
-        self._local = threading.local()
+        with self._lock:
+            for x in self._searchers:
+                x.close()
+            self._searchers, self._idle = [], []
+
+    @contextlib.contextmanager
+    def _searcher(self):
+        """An idle searcher for this thread's use (the one it already holds, in a nested call)."""
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            yield held
+            return
+        self._slots.acquire()
+        try:
+            with self._lock:
+                x = self._idle.pop() if self._idle else None
+            if x is None:
+                x = self.ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+                with self._lock:
+                    self._searchers.append(x)
+            self._local.held = x
+            try:
+                yield x
+            finally:
+                self._local.held = None
+                with self._lock:
+                    self._idle.append(x)
+        finally:
+            self._slots.release()
 
     @property
-    def searcher(self):
-        s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = self._local.searcher = self.ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
-            self._searchers.append(s)
-        return s
+    def searchers_open(self) -> int:
+        return len(self._searchers)
 
     def __len__(self) -> int:
-        return self.searcher.doc_count()        # ix.doc_count() would open a new reader (tens of ms) each time
+        with self._searcher() as x:
+            return x.doc_count()        # ix.doc_count() would open a new reader (tens of ms) each time
 
     def word_share_outside(self, word: str, field: str, value: str) -> float:
         """The share of passages whose text holds the word, not counting those whose field has value (1.0 for
@@ -157,10 +187,11 @@ class LexicalIndex:
         if not groups:
             return 1.0
         term = groups[0][0]
-        reader = self.searcher.reader()
-        inside = sum(1 for _ in self.searcher.docs_for_query(
-            wq.And([wq.Term("text", term), wq.Term(field, str(value).lower())])))
-        return (reader.doc_frequency("text", term) - inside) / max(1, reader.doc_count())
+        with self._searcher() as x:
+            reader = x.reader()
+            inside = sum(1 for _ in x.docs_for_query(
+                wq.And([wq.Term("text", term), wq.Term(field, str(value).lower())])))
+            return (reader.doc_frequency("text", term) - inside) / max(1, reader.doc_count())
 
     # ---- query building ------------------------------------------------------------------------------------------
 
@@ -194,9 +225,10 @@ class LexicalIndex:
         """Whoosh walks every posting of every OR term in pure Python, so a term in more than MAX_DF of the
         passages ('quarter', 'revenue') costs much and tells little: keep the MAX_TERMS rarest terms under that
         bar (at least the two rarest terms whatever their frequency)."""
-        reader = self.searcher.reader()
-        n = max(1, reader.doc_count())
-        by_df = sorted((sum(reader.doc_frequency(f, t) for f in fields), i, t) for i, t in enumerate(terms))
+        with self._searcher() as x:
+            reader = x.reader()
+            n = max(1, reader.doc_count())
+            by_df = sorted((sum(reader.doc_frequency(f, t) for f in fields), i, t) for i, t in enumerate(terms))
         keep = [t for df, _, t in by_df if df <= self.MAX_DF * n]
         if len(keep) < 2:
             keep = [t for _, _, t in by_df[:2]]
@@ -237,28 +269,30 @@ class LexicalIndex:
     def allowed_estimate(self, filters) -> int:
         """An upper bound on the passages a filter leaves, from keyword document frequencies (range and integer
         filters count as unselective)."""
-        reader = self.searcher.reader()
-        bound = reader.doc_count()
-        for name, spec in normalized(filters, self.filter_fields).items():
-            if self.filter_fields[name] == KEYWORD:
-                bound = min(bound, sum(reader.doc_frequency(name, v) for v in spec[1]))
-        return bound
+        with self._searcher() as x:
+            reader = x.reader()
+            bound = reader.doc_count()
+            for name, spec in normalized(filters, self.filter_fields).items():
+                if self.filter_fields[name] == KEYWORD:
+                    bound = min(bound, sum(reader.doc_frequency(name, v) for v in spec[1]))
+            return bound
 
     def search(self, parsed: ParsedQuery, filters=None, limit: int = 100, *, prune: bool = True,
                fields=("text", "context")) -> list[tuple[str, float]]:
         """Top passages by BM25F. With a selective filter (a ticker, a company, a speaker) the filter is
         intersected with the query so only its passages are walked, and every word counts; otherwise the query
         keeps its rarer words (see prune)."""
-        fq = self.filter_query(filters)
-        selective = fq is not None and self.allowed_estimate(filters) <= self.SELECTIVE * max(1, len(self))
-        q = self.to_query(parsed, prune=prune and not selective, fields=fields)
-        if q is None:
-            return []
-        if selective:
-            results = self.searcher.search(wq.And([wq.ConstantScoreQuery(fq, 0.0), q]), limit=limit)
-        else:
-            results = self.searcher.search(q, filter=fq, limit=limit)
-        return [(hit["id"], float(hit.score)) for hit in results]
+        with self._searcher() as x:
+            fq = self.filter_query(filters)
+            selective = fq is not None and self.allowed_estimate(filters) <= self.SELECTIVE * max(1, len(self))
+            q = self.to_query(parsed, prune=prune and not selective, fields=fields)
+            if q is None:
+                return []
+            if selective:
+                results = x.search(wq.And([wq.ConstantScoreQuery(fq, 0.0), q]), limit=limit)
+            else:
+                results = x.search(q, filter=fq, limit=limit)
+            return [(hit["id"], float(hit.score)) for hit in results]
 
 
 

