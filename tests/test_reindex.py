@@ -256,3 +256,29 @@ def test_threads_searching_through_a_switch_in_the_same_process(home):
             t.join(30)
     assert errors == []
     assert len(names) == 3
+
+
+def test_ingest_tree_watch_makes_new_files_searchable_and_stops_cleanly(tmp_path):
+    tree, h = tmp_path / "tree", tmp_path / "home"
+    tree.mkdir()
+    (tree / "syn0.json").write_text(json.dumps(synthetic_call(0)))
+    p = subprocess.Popen([sys.executable, "scripts/ingest_tree.py", str(tree), "--home", str(h), "--watch", "1",
+                          "--json"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(p.stdout.readline())
+        assert first["added"] == 1 and first["index"]["outcome"] == "built"
+        (tree / "syn1.json").write_text(json.dumps(synthetic_call(1)))
+        (tree / "bad.json").write_text("{ not json")
+        second = json.loads(p.stdout.readline())
+        assert second["added"] == 1 and second["failed"] == 1 and second["index"]["outcome"] == "built"
+        assert "bad.json" in second["failures"][0]
+        with Archive.open(Settings(home=h, encoder="hash")) as a:
+            assert {x.call_id for x in a.search(SearchQuery("revenue", limit=50)).hits} >= {"SYN0-2021Q1",
+                                                                                          "SYN1-2021Q2"}
+        time.sleep(2.5)                       # passes with nothing new print nothing, the bad file included
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0 and out.strip() == "", (out, err)
+    finally:
+        if p.poll() is None:
+            p.kill()
