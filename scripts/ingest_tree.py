@@ -48,7 +48,7 @@ def main(argv=None) -> int:
         import time
         if not args.no_index:
             _ = archive.encoder      # load the model once, now: each pass that finds a new call is then quick
-        stop, failures = [], None
+        stop, failures = [], []
         signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
         try:
             while not stop:

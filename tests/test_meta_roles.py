@@ -64,3 +64,38 @@ def test_resolve_from_introductions_and_fallbacks():
     assert out[4].title == "Big Bank"                       # from the operator's introduction
     assert out[8].title == "KeyBanc"                        # 'Jeff' is the listed 'Jeffrey'
     assert {p.name for p in participants} >= {"Jane Roe", "Max Moe", "Sam Poe", "Kim Lee"}
+
+
+@pytest.mark.parametrize("text, company", [
+    ("Thank you for standing by and welcome PG&E Corporation Third Quarter 2021 Earnings Call.", "PG&E Corporation"),
+    ("Thank you for joining us today for Sun Communities Third Quarter 2021 Earnings Conference Call.",
+     "Sun Communities"),
+    ("Welcome to the fourth quarter and full year 2021 financial results conference call and webcast for Zoetis. "
+     "Hosting the call today is Steve Frank", "Zoetis"),
+    ("I would like to welcome everyone to the Q3 21 PulteGroup Inc Earnings Conference Call.", "PulteGroup Inc"),
+    ("Welcome to the Q1 2021 Callaway Golf earnings conference call.", "Callaway Golf"),
+    ("Good day, and welcome to the First Horizon National Corp Third Quarter 2020 Earnings Conference Call.",
+     "First Horizon National Corp"),
+    ("Good day and welcome to the first-quarter 2021 ONEOK earnings call.", "ONEOK"),
+    ("Good day and welcome to today's Colgate-Palmolive Company Third Quarter 2021 Earnings Conference Call.",
+     "Colgate-Palmolive Company"),
+    ("thank you for standing by, and welcome to Cullen/Frost's Q3 Earnings Results.", "Cullen/Frost"),
+    ("thank you for joining us today for Select Medical Holdings Corporation's earnings conference call",
+     "Select Medical Holdings Corporation"),
+    ("thank you for joining us to discuss Equity LifeStyle Properties Second Quarter 2020 Results.",
+     "Equity LifeStyle Properties"),
+    ("Welcome to the 3M fourth quarter earnings conference call.", "3M"),
+    ("welcome to the Third Quarter Cabot Earnings Conference Call.", "Cabot"),
+    ("Welcome to the Third Quarter Results Teleconference for Travelers. [Operator Instructions]", "Travelers"),
+    ("Hello and welcome to the third quarter earnings conference call for Amphenol Corporation. [Operator "
+     "Instructions]", "Amphenol Corporation"),
+    ("Ladies and gentlemen, thank you for standing by for Cigna's fourth quarter 2021 results review.", "Cigna"),
+    ("welcome everyone to the Fourth Quarter 2019 Discover Financial Services Earnings Conference Call.",
+     "Discover Financial Services"),
+    ("Welcome to the Southwestern Energy Call discussing its Third Quarter 2021 results.", "Southwestern Energy"),
+    ("Welcome to the First Quarter 2021 Earnings Call. My name is Sylvia and I'll be your operator for today's call.",
+     None),
+    ("Welcome to the Third Quarter 2021 call", None),
+])
+def test_company_from_the_operators_welcome(text, company):
+    assert company_from_welcome(text) == company

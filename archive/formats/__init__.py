@@ -23,7 +23,7 @@ from .decode import decode
 
 META_KEYS = ("company", "ticker", "exchange", "year", "quarter", "date")
 # Bump when a reader changes what it makes of a file: ingest then re-reads files it had stored unchanged.
-READERS_VERSION = 2
+READERS_VERSION = 3
 
 
 @dataclass

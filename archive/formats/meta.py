@@ -74,23 +74,49 @@ def exchange_in(text: str) -> str | None:
     return None
 
 
-_WELCOME = re.compile(
-    r"\bwelcome\s+(?:everyone\s+|you\s+|all\s+)?to\s+(?:the\s+)?(?P<company>[A-Z][\w&.,'’\- ]{1,80}?)(?:'s|’s)?\s+"
-    r"(?:(?:first|second|third|fourth|1st|2nd|3rd|4th|Q[1-4]|fiscal|full|annual|20\d\d|FY)\b|earnings|conference|"
-    r"quarterly|results)", re.I)
+_NAME = r"(?P<company>[A-Z0-9][\w&.,'’/\- ]{1,80}?)"
+_LEAD = (r"\b(?:welcome(?:\s+(?:everyone|you|all))?(?:\s+to)?|joining\s+us(?:\s+today)?\s+(?:for|to\s+discuss)|"
+         r"standing\s+by\s+for)\s+(?:the\s+|today's\s+|today’s\s+)?")
+_PERIOD = (r"(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter|q[1-4]|[1-4]q)(?:\s+(?:fiscal\s+)?(?:20)?\d\d)?"
+           r"(?:\s+and\s+full[\s-]year(?:\s+20\d\d)?)?")
+_WELCOMES = [
+    # 'welcome to the Kingsoft Cloud's First Quarter 2020 ...', 'joining us today for Sun Communities Third Quarter'
+    re.compile(_LEAD + _NAME + r"(?:'s|’s)?\s+(?:(?:first|second|third|fourth|1st|2nd|3rd|4th|Q[1-4]|fiscal|full|"
+               r"annual|20\d\d|FY)\b|earnings|conference|quarterly|results)", re.I),
+    # 'welcome to the Q1 2021 Callaway Golf earnings conference call', '... Third Quarter Cabot Earnings Call'
+    re.compile(_LEAD + _PERIOD + r"\s+" + _NAME + r"(?:'s|’s)?\s+(?:earnings|conference|quarterly|results|investor|"
+               r"teleconference)\b", re.I),
+    # '... results conference call and webcast for Zoetis.', 'Third Quarter Results Teleconference for Travelers.'
+    re.compile(r"\b(?:call|webcast|teleconference)\s+for\s+" + _NAME + r"(?:\s*[.\[]|,\s|$)", re.I),
+]
+_PERIOD_WORDS = re.compile(r"(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter|q[1-4]\b|[1-4]q\b|nine\b|"
+                           r"half\b|fiscal\b|full\b|investors?\b|analysts?\b|everyone\b|all\b|earnings\b|"
+                           r"conference\b|call\b|results\b|quarterly\b|financial\b|our\b|this\b|today)", re.I)
 
 
 def company_from_welcome(text: str) -> str | None:
-    """The operator's welcome names the company: 'welcome to the Kingsoft Cloud's First Quarter 2020 ...'."""
-    m = _WELCOME.search(text or "")
-    if not m:
+    """The operator's welcome names the company: 'welcome to the Kingsoft Cloud's First Quarter 2020 ...',
+    'welcome to the Q1 2021 Callaway Golf earnings conference call', '... conference call and webcast for Zoetis.'"""
+    for pattern in _WELCOMES:
+        for m in pattern.finditer(text or ""):
+            name = _clean_company(m["company"])
+            if name:
+                return name
+    return None
+
+
+def _clean_company(raw: str) -> str | None:
+    if ". " in raw or re.search(r"\s(?:as|our|we|is|are|with|from|will|to)\s", raw):     # a sentence, not a name
         return None
-    # Cut where the period starts ('Generali nine-months', 'Prysmian Group, nine month', '... financial').
-    name = re.split(r"[,\s-]+(?:nine|half|first|second|third|fourth|financial|fiscal|full|h1|9m|[1-4]q|results|"
-                    r"video|event|debut|december|march|june|september|and)\b",
-                    m["company"], maxsplit=1, flags=re.I)[0].strip(" ,.")
+    # Cut where the period or the event starts ('Generali nine-months', 'Prysmian Group, nine month',
+    # 'Southwestern Energy Call discussing its').
+    name = re.split(r"[,\s-]+(?:nine|half|first|second|third|fourth|financial\s+(?:results|year|report)|fiscal|full|h1|9m|"
+                    r"[1-4]q|q[1-4]|results|"
+                    r"video|event|debut|december|march|june|september|and|call|discussing|discussion|investor|"
+                    r"announces|teleconference|webcast|earnings)\b",
+                    raw, maxsplit=1, flags=re.I)[0].strip(" ,.")
     name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
-    if not name or name.lower() in ("the", "our", "this", "today's") or not name[0].isupper() \
-            or re.match(r"(?:first|second|third|fourth|q[1-4]|nine|half|investors?|analysts?|everyone|all)\b", name, re.I):
+    if not name or not (name[0].isupper() or name[0].isdigit()) or _PERIOD_WORDS.match(name) \
+            or ". " in name or len(name.split()) > 7 or not re.search(r"[A-Za-z]{2}|\d[A-Za-z]", name):
         return None
     return name
