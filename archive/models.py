@@ -5,7 +5,7 @@ file --formats--> Transcript(meta, turns) --chunk--> Chunks --store--> SQLite
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 OPERATOR, EXECUTIVE, ANALYST, UNKNOWN = "operator", "executive", "analyst", "unknown"
 ROLES = (OPERATOR, EXECUTIVE, ANALYST, UNKNOWN)

@@ -20,7 +20,6 @@ from index.query import ParsedQuery, QuerySyntaxError, parse
 
 from .errors import BadRequestError
 from .models import ROLES, SECTION_LABELS, SECTIONS
-from .passages import passage_text
 from .understand import Interpretation
 
 FILTER_FIELDS = {"ticker": KEYWORD, "company": KEYWORD, "year": INTEGER, "quarter": INTEGER, "speaker": KEYWORD,

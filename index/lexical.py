@@ -15,7 +15,7 @@ from whoosh import fields as wf
 from whoosh import index as wi
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.analysis import STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter  # noqa: F401
 
 from .filters import INTEGER, KEYWORD, normalized
 from .query import ParsedQuery

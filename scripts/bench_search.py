@@ -13,7 +13,6 @@ import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import _venv  # noqa: E402,F401  (runs under .venv; puts the repository on sys.path)
 

@@ -15,7 +15,6 @@ import os
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import _venv  # noqa: E402,F401  (runs under .venv; puts the repository on sys.path)
 

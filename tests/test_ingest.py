@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 
-import pytest
-
-from archive.config import Settings
 from archive.service import Archive
 
 from .conftest import SEED

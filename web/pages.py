@@ -1,12 +1,11 @@
 """The pages: search (/), the call viewer (/calls/<id>), the term trend (/trend), the API's human page."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from archive.errors import ArchiveError, BadRequestError
+from archive.errors import ArchiveError
 from archive.models import SECTION_LABELS
 from archive.search import highlight, query_terms
 
