@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -172,6 +171,10 @@ def shape_weight(parsed: ParsedQuery) -> float:
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[\"'“(\[]?[A-Z0-9$])")
 
 
+def _stems(sentence: str, stem=stem_word) -> set[str]:
+    return {stem(w) for w in re.findall(r"[\w$%.&'-]+", sentence.lower())}
+
+
 def sentences_of(passage: str) -> list[str]:
     return [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
 
@@ -183,7 +186,7 @@ def snippet(passage: str, terms: set[str], stem, max_chars: int = 320, closest=N
     sentences = sentences_of(passage)
 
     def overlap(s):
-        return len({stem(w) for w in re.findall(r"[\w$%.&'-]+", s.lower())} & terms)
+        return len(_stems(s, stem) & terms)
     scores = [overlap(x) for x in sentences]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     if scores[best] == 0 and closest is not None and len(sentences) > 1:
@@ -259,16 +262,8 @@ COMPANY_LISTS = 0.5      # weight of each leg searched again within the named co
 FLOOR_BELOW = 10         # a lexical leg with fewer matches than a page scales them from 0 (see run)
 
 
-_LEG_POOL: ThreadPoolExecutor | None = None
-_LEG_POOL_LOCK = threading.Lock()
-
-
-def _legs() -> ThreadPoolExecutor:
-    global _LEG_POOL
-    with _LEG_POOL_LOCK:
-        if _LEG_POOL is None:
-            _LEG_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="semantic-leg")
-        return _LEG_POOL
+# Runs the semantic leg beside the lexical one (threads start on first use).
+_SEMANTIC_LEGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="semantic-leg")
 
 
 def call_of(turn_id: str) -> str:
@@ -299,7 +294,7 @@ def run(q: SearchQuery, store, indexes, encoder, base_url: str = "", directory=N
         return (vec, fusion.collapse(indexes.vector.search(vec, filters, WINDOW), turn_of),
                 fusion.collapse(indexes.vector.search(vec, within, WINDOW), turn_of) if within else [])
     # The model and FAISS release the GIL; Whoosh is pure Python: the legs run side by side.
-    pending = _legs().submit(semantic_leg) if use_sem else None
+    pending = _SEMANTIC_LEGS.submit(semantic_leg) if use_sem else None
     raw_lex = indexes.lexical.search(parsed, filters, WINDOW) if use_lex else []
     raw_within = indexes.lexical.search(parsed, within, WINDOW) if use_lex and within else []
     lexical, lex_within = fusion.collapse(raw_lex, turn_of), fusion.collapse(raw_within, turn_of)
@@ -353,8 +348,7 @@ def _closest_sentences(page, rows, chunks, best_chunk, terms, encoder, qvec) -> 
         if tid not in rows:
             continue
         sentences = sentences_of(chunks.get(best_chunk[tid], rows[tid]["text"]))
-        words = {stem_word(w) for x in sentences for w in re.findall(r"[\w$%.&'-]+", x.lower())}
-        if len(sentences) > 1 and not (words & terms):
+        if len(sentences) > 1 and not any(_stems(x) & terms for x in sentences):
             todo.append((tid, sentences[:SNIPPET_SENTENCES]))
             if len(todo) == SEMANTIC_SNIPPETS:
                 break

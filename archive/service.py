@@ -16,7 +16,7 @@ from index.generations import Generations
 
 from .indexes import ENCODER_NAMES, Indexes, ReindexResult, expected_manifest, make_encoder
 from .indexes import reindex as build_generation
-from .search import FILTER_FIELDS, SearchQuery, SearchResults, citation, turn_url
+from .search import FILTER_FIELDS, SearchQuery, SearchResults, call_of, citation, turn_of, turn_url
 from .search import run as run_search
 from .store import Store
 from .understand import Directory
@@ -217,11 +217,9 @@ class Archive:
         return build_generation(self.store, self.settings.index_path, self.settings, lambda: self.encoder,
                                 FILTER_FIELDS, full=full, progress=progress, log=log)
 
-    @property
-    def directory(self) -> Directory:
+    def directory(self, indexes: Indexes) -> Directory:
         """Who each call is (ticker, fiscal quarter) and the names that point to each ticker, for reading
-        queries; rebuilt when a new index generation goes live."""
-        indexes = self.indexes
+        queries against a generation; built once per generation."""
         if self._directory is None or self._directory[0] != indexes.name:
             rows = self.store.db.execute("SELECT call_id, ticker, company, fiscal_quarter FROM calls").fetchall()
             lexical = indexes.lexical
@@ -231,7 +229,7 @@ class Archive:
 
     def search(self, query: SearchQuery) -> SearchResults:
         indexes = self.indexes
-        return run_search(query, self.store, indexes, self.encoder, self.settings.base_url, self.directory)
+        return run_search(query, self.store, indexes, self.encoder, self.settings.base_url, self.directory(indexes))
 
     # ---- reads -------------------------------------------------------------------------------------------------
 
@@ -258,10 +256,10 @@ class Archive:
                                            fields=("text",))
         turns = {}
         for chunk_id, score in hits:
-            t = chunk_id.rsplit(":", 1)[0]
+            t = turn_of(chunk_id)
             turns[t] = max(score, turns.get(t, 0.0))
         per = {}
-        call_ids = sorted({t.split(":")[0] for t in turns})
+        call_ids = sorted({call_of(t) for t in turns})
         meta = {}
         for i in range(0, len(call_ids), 500):
             part = call_ids[i:i + 500]
@@ -270,12 +268,12 @@ class Archive:
                     f"({','.join('?' * len(part))})", part):
                 meta[r[0]] = (r[1], r[2])
         for t, score in turns.items():
-            y, qtr = meta.get(t.split(":")[0], (None, None))
+            y, qtr = meta.get(call_of(t), (None, None))
             if not y or not qtr:
                 continue
             b = per.setdefault((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
             b["turns"] += 1
-            b["calls"].add(t.split(":")[0])
+            b["calls"].add(call_of(t))
             b["score"] += score
         # calls on file per quarter (the denominator), under the same ticker and year filters
         sql, args = "SELECT fiscal_year, fiscal_quarter, count(*) FROM calls WHERE fiscal_year IS NOT NULL", []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import re
 import shutil
 import threading
@@ -18,6 +17,7 @@ from whoosh import scoring
 from whoosh.analysis import STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter  # noqa: F401
 
 from .filters import INTEGER, KEYWORD, normalized
+from .generations import link_tree
 from .query import ParsedQuery
 
 # Money, percentages and decimals stay whole ($0.83, 10%, 1,200); words keep inner hyphens, apostrophes and
@@ -58,13 +58,6 @@ def _schema(filter_fields: Mapping[str, str]) -> wf.Schema:
     for name, kind in filter_fields.items():
         spec[name] = wf.NUMERIC(int, bits=32, signed=True) if kind == INTEGER else wf.ID()
     return wf.Schema(**spec)
-
-
-def _link_or_copy(src, dst):
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def _fields(doc: dict, filter_fields: Mapping[str, str]) -> dict:
@@ -122,8 +115,8 @@ class LexicalIndex:
         delete_values and with docs added. The source is never written."""
         folder = Path(folder)
         # Whoosh never rewrites a segment file (a commit adds segments and a new table of contents), so the
-        # copy can share the source's files by hard links: instant, and the source is still never written.
-        shutil.copytree(source, folder, copy_function=_link_or_copy, ignore=shutil.ignore_patterns("*LOCK"))
+        # copy can share the source's files by hard links.
+        link_tree(source, folder, ignore=shutil.ignore_patterns("*LOCK"))
         ix = wi.open_dir(str(folder))
         writer = ix.writer(limitmb=limitmb)
         try:

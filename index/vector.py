@@ -12,14 +12,13 @@ over-fetches and falls back to the exact subset when too few rows survive."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from .filters import INTEGER, normalized
+from .generations import link_tree
 
 SUBSET_FRACTION = 0.25      # a filter leaving fewer rows than this share is searched exactly over its rows
 ANN_MIN_ROWS = 50_000       # a segment this big answers unfiltered searches from an HNSW graph
@@ -257,7 +256,7 @@ class VectorIndex:
         for s in self.segments:
             target = folder / s.name
             if s.folder is not None and s.folder.resolve() != target.resolve():
-                shutil.copytree(s.folder, target, copy_function=_link_or_copy)
+                link_tree(s.folder, target)
             elif s.folder is None:
                 s.save(target)
         np.savez(folder / "deleted.npz", **self.deleted)
@@ -294,10 +293,3 @@ class VectorIndex:
         hits = [h for s in self.segments for h in s.search(q, masks[s.name], limit)]
         hits.sort(key=lambda h: -h[1])
         return hits[:limit]
-
-
-def _link_or_copy(src, dst):
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
