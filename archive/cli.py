@@ -71,18 +71,29 @@ def main(ctx, home):
                                              "file, keep this file's version instead of skipping it.")
 @click.option("--index", "then_index", is_flag=True, help="Then bring the search indexes up to date, so the new calls "
                                                             "are searchable when the command returns.")
+@click.option("--layout", "layout_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Read the files with a layout you describe (TOML or JSON: a speaker pattern with a (?P<name>...) "
+                   "group, optional start/end/section markers and furniture; see docs/layouts.md).")
+@click.option("--explain", is_flag=True, help="Also print, for each file, the layout read and the evidence for it "
+                                            "(as `inspect` does).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only failures and the summary.")
 @click.pass_context
 @handles_errors
-def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, then_index, as_json, quiet):
+def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, then_index, layout_file, explain,
+           as_json, quiet):
     """Read transcript files and folders (recursively) into the archive.
 
-    Files already ingested and unchanged are skipped; a changed file replaces its call; a file that fails is
-    reported with the reason and the batch goes on. Metadata the files lack can also come from a sidecar
-    NAME.meta.json beside each file. Exit status: 0 when no file failed, 1 when some did, 2 on a usage error.
+    Text, JSON, JSONL, CSV/TSV, PDF and saved web pages (.html) are read; the layout is recognised or inferred
+    from the file itself (see `inspect`). Files already ingested and unchanged are skipped; a changed file
+    replaces its call; a file that fails is reported with the reason and the batch goes on. Metadata the files
+    lack can also come from a sidecar NAME.meta.json beside each file. Exit status: 0 when no file failed, 1 when
+    some did, 2 on a usage error.
     """
     from tqdm import tqdm
+    from .formats.layout import load_layout
+    from .formats.report import render
+    layout = load_layout(layout_file) if layout_file else None
     meta = {k: v for k, v in dict(ticker=ticker, company=company, year=year, quarter=quarter, date=date).items()
             if v is not None}
     archive = _archive(ctx)
@@ -101,10 +112,14 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, t
         elif outcome.status == "duplicate" and not as_json:
             line = f"duplicate: {outcome.message}"
             (bar.write(line, file=sys.stderr) if bar else click.echo(line, err=True))
+        if explain and outcome.explain and not as_json:
+            text = render(outcome.explain) + "\n"
+            (bar.write(text, file=sys.stderr) if bar else click.echo(text, err=True))
         if bar:
             bar.update(1)
 
-    report = archive.ingest(paths, format=format_, meta=meta, replace=replace, progress=step, on_start=start)
+    report = archive.ingest(paths, format=format_, meta=meta, replace=replace, progress=step, on_start=start,
+                            layout=layout, explain=explain)
     if bar:
         bar.close()
     for f in report.files:   # failures found before the walk (missing paths) were not seen by step()
@@ -140,6 +155,31 @@ def stats(ctx, as_json):
                f"calls     {s['calls']} ({s['companies']} companies, {s['tickers']} tickers, fiscal years {years})\n"
                f"turns     {s['turns']}\nchunks    {s['chunks']}\n"
                f"files     {s['files']} ({', '.join(f'{k}: {v}' for k, v in sorted(s['formats'].items())) or '-'})")
+
+
+@main.command()
+@click.argument("path", type=click.Path())
+@click.option("--layout", "layout_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Read it with a layout you describe (TOML or JSON; see docs/layouts.md).")
+@click.option("--format", "format_", default=None, metavar="NAME", help="Read it as this layout instead of detecting it.")
+@click.option("--turns", "first_turns", type=click.IntRange(0, 1000), default=5, show_default=True,
+              help="How many of the first turns to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def inspect(ctx, path, layout_file, format_, first_turns, as_json):
+    """Show what reading a file gives, without storing it: the layout inferred and the evidence for it, metadata
+    and where it was found, participants, turns per section, the first turns and the lines dropped as furniture.
+    When reading fails: the lines that looked most like speaker labels and the next step.
+
+    Exit status: 0 when the file reads, 1 when it does not, 2 on a usage error.
+    """
+    from .formats.layout import load_layout
+    from .formats.report import render
+    layout = load_layout(layout_file) if layout_file else None
+    d = _archive(ctx).inspect(path, format=format_, layout=layout, first_turns=first_turns)
+    _emit(d) if as_json else click.echo(render(d))
+    sys.exit(EXIT_OK if d["ok"] else EXIT_FAILED_FILES)
 
 
 @main.command()

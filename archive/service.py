@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import formats
+from .formats import records as _records  # noqa: F401  (formats.records below)
 from .chunk import chunk_transcript
+from .formats.extract import to_text
+from .formats.report import describe, describe_failure
 from .config import Settings
 from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError, StoreError
 from index.generations import Generations
@@ -22,7 +25,9 @@ from .store import Store
 from .understand import Directory
 
 # Files a folder walk picks up (a file named on the command line is always tried).
-TRANSCRIPT_SUFFIXES = {".txt", ".json", ".nlp", ".text", ".jsonl"}
+TRANSCRIPT_SUFFIXES = {".txt", ".json", ".nlp", ".text", ".jsonl", ".csv", ".tsv", ".pdf", ".html", ".htm"}
+
+TABLE_SUFFIXES = {".csv", ".tsv"}      # walked only when the header names speaker and text columns
 
 ADDED, REPLACED, UNCHANGED, DUPLICATE, FAILED = "added", "replaced", "unchanged", "duplicate", "failed"
 TREND_MAX_PASSAGES = 20000      # a trend counts every matching passage up to this many
@@ -36,6 +41,7 @@ class FileOutcome:
     turns: int = 0
     chunks: int = 0
     message: str | None = None
+    explain: dict | None = None   # what was read and why (ingest --explain)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,8 +71,8 @@ class IngestReport:
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, plus transcript files found (recursively, sorted) in folders named. Sidecars, hidden files
-    and symlinks that lead outside a named folder are left out."""
+    """Files named, plus transcript files found (recursively, sorted) in folders named. Sidecars, hidden files,
+    symlinks that lead outside a named folder and tables without speaker and text columns are left out."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -80,6 +86,8 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
                         continue
                     if f.is_symlink() and not f.resolve().is_relative_to(root):
                         continue
+                    if f.suffix.lower() in TABLE_SUFFIXES and not formats.records.utterance_table(f):
+                        continue          # a table of something else (a manifest, metadata) beside the calls
                     found.append(f)
             out.extend(sorted(found, key=lambda f: f.relative_to(p).parts))
         else:
@@ -115,7 +123,7 @@ class Archive:
 
     def ingest(self, paths: Iterable[str | Path], *, format: str | None = None, meta: dict | None = None,
                replace: bool = False, progress: Callable[[FileOutcome], None] | None = None,
-               on_start: Callable[[int], None] | None = None) -> IngestReport:
+               on_start: Callable[[int], None] | None = None, layout=None, explain: bool = False) -> IngestReport:
         """Ingest files and folders. Each file is one transaction; a bad file is reported and the batch goes on."""
         import time
         t0 = time.perf_counter()
@@ -130,7 +138,7 @@ class Archive:
         if on_start:
             on_start(len(files))
         for f in files:
-            outcome = self.ingest_file(f, format=format, meta=meta, replace=replace)
+            outcome = self.ingest_file(f, format=format, meta=meta, replace=replace, layout=layout, explain=explain)
             report.files.append(outcome)
             if progress:
                 progress(outcome)
@@ -138,8 +146,9 @@ class Archive:
         return report
 
     def ingest_file(self, path: Path, *, format: str | None = None, meta: dict | None = None,
-                    replace: bool = False) -> FileOutcome:
+                    replace: bool = False, layout=None, explain: bool = False) -> FileOutcome:
         shown = str(path)
+        text_for_failure = None
         try:
             key = str(Path(path).resolve())
             max_bytes = int(self.settings.max_file_mb * 1e6)
@@ -155,11 +164,19 @@ class Archive:
             sidecar = formats.sidecar_meta(Path(path))
             fingerprint = hashlib.sha256(json.dumps(
                 [hashlib.sha256(data).hexdigest(), formats.READERS_VERSION, format, sidecar, meta or {},
-                 self.settings.chunk_words, self.settings.chunk_overlap], sort_keys=True).encode()).hexdigest()
+                 self.settings.chunk_words, self.settings.chunk_overlap, layout.fingerprint if layout else None],
+                sort_keys=True).encode()).hexdigest()
             old = self.store.file(key)
-            if old is not None and old["fingerprint"] == fingerprint:
+            if old is not None and old["fingerprint"] == fingerprint and not explain:
                 return FileOutcome(shown, UNCHANGED, old["call_id"], message="unchanged since the last ingest")
-            t = formats.read_transcript(Path(path), data=data, format=format, meta=meta, max_bytes=max_bytes)
+            text_for_failure = data
+            reading = formats.read_file(Path(path), data=data, format=format, meta=meta, max_bytes=max_bytes,
+                                        layout=layout)
+            t = reading.transcript
+            report = describe(reading) if explain else None
+            if old is not None and old["fingerprint"] == fingerprint:
+                return FileOutcome(shown, UNCHANGED, old["call_id"], message="unchanged since the last ingest",
+                                   explain=report)
             t = _with_source_path(t, key)
             cid = t.call_id
             existing = self.store.call(cid)
@@ -172,10 +189,11 @@ class Archive:
             chunks = chunk_transcript(t, self.settings.chunk_words, self.settings.chunk_overlap)
             self.store.put_call(t, chunks, fingerprint, drop=drop)
             status = REPLACED if (existing or old is not None) else ADDED
-            return FileOutcome(shown, status, cid, len(t.turns), len(chunks))
+            return FileOutcome(shown, status, cid, len(t.turns), len(chunks), explain=report)
         except InputFileError as e:
             msg = e.message if e.message.startswith(shown) else f"{shown}: {e.message}"
-            return FileOutcome(shown, FAILED, message=f"{msg} ({e.hint})" if e.hint else msg)
+            return FileOutcome(shown, FAILED, message=f"{msg} ({e.hint})" if e.hint else msg,
+                               explain=self._failure(path, e, text_for_failure) if explain else None)
         except ArchiveError as e:
             return FileOutcome(shown, FAILED, message=f"{shown}: {e}")
         except (RecursionError, MemoryError) as e:
@@ -183,6 +201,37 @@ class Archive:
         except Exception as e:  # a reader bug must not end the batch; nothing was stored for this file
             return FileOutcome(shown, FAILED, message=f"{shown}: could not be read ({type(e).__name__}: {e}); "
                                                       "nothing was stored for it; please report this file")
+
+    @staticmethod
+    def _failure(path, error: InputFileError, data: bytes | None) -> dict:
+        text = None
+        if data is not None:
+            try:
+                text = to_text(data, Path(path)).text
+            except InputFileError:
+                text = None
+        return describe_failure(Path(path), error, text)
+
+    def inspect(self, path: str | Path, *, format: str | None = None, meta: dict | None = None, layout=None,
+                first_turns: int = 5) -> dict:
+        """What reading one file gives, and the evidence, without storing anything (`inspect FILE`)."""
+        path = Path(path)
+        max_bytes = int(self.settings.max_file_mb * 1e6)
+        if not path.is_file():
+            raise InputFileError(f"{path}: no such file (or not a regular file)", "check the path")
+        data = None
+        try:
+            if path.stat().st_size > max_bytes:
+                raise InputFileError(f"{path}: file too large ({path.stat().st_size / 1e6:.1f} MB, the cap is "
+                                     f"{self.settings.max_file_mb:g} MB)", "split it, or raise ARCHIVE_MAX_FILE_MB")
+            data = path.read_bytes()
+            return describe(formats.read_file(path, data=data, format=format, meta=meta, layout=layout,
+                                              max_bytes=max_bytes), first_turns=first_turns)
+        except InputFileError as e:
+            return self._failure(path, e, data)
+        except OSError as e:
+            return describe_failure(path, InputFileError(f"{path}: cannot read: {e.strerror or e}",
+                                                         "check that it exists and is readable"), None)
 
     # ---- search ------------------------------------------------------------------------------------------------
 

@@ -116,7 +116,8 @@ class Store:
         return _call_dict(row, self.files_of(call_id)) if row else None
 
     def calls(self, ticker: str | None = None, year: int | None = None, limit: int | None = None) -> list[dict]:
-        sql, args = "SELECT * FROM calls WHERE 1=1", []
+        sql, args = ("SELECT calls.*, (SELECT json_group_array(json_object('path', f.path, 'format', f.format)) "
+                     "FROM files f WHERE f.call_id = calls.call_id) AS source_files FROM calls WHERE 1=1"), []
         if ticker:
             sql += " AND ticker = ?"
             args.append(ticker.upper())
@@ -185,6 +186,8 @@ class Store:
 def _call_dict(row: sqlite3.Row, files=None) -> dict:
     d = dict(row)
     d["participants"] = json.loads(d.get("participants") or "[]")
+    if "source_files" in d:
+        d["source_files"] = json.loads(d["source_files"] or "[]")
     if files is not None:
         d["files"] = [dict(f) for f in files]
     return d

@@ -23,7 +23,7 @@ from .decode import decode
 
 META_KEYS = ("company", "ticker", "exchange", "year", "quarter", "date")
 # Bump when a reader changes what it makes of a file: ingest then re-reads files it had stored unchanged.
-READERS_VERSION = 3
+READERS_VERSION = 4
 
 
 @dataclass
@@ -39,12 +39,15 @@ class Draft:
     quarter: int | None = None
     date: str | None = None
     title: str | None = None
+    sources: dict = field(default_factory=dict)    # metadata key -> where it was found (for `inspect`)
+    explain: dict = field(default_factory=dict)    # the reader's evidence for the layout it read (for `inspect`)
 
 
 def readers():
-    from . import json_turns, speaker_blocks, speaker_lines, token_table
-    # Order matters: the most specific signatures first, the loosest family last.
-    return [json_turns, token_table, speaker_blocks, speaker_lines]
+    from . import inferred, json_turns, records, speaker_blocks, speaker_lines, token_table
+    # Order matters: the exact readers of known layouts first (most specific signature first), then the inference
+    # reader, which takes every file they do not claim.
+    return [records, json_turns, token_table, speaker_blocks, speaker_lines, inferred]
 
 
 def format_names() -> list[str]:
@@ -55,9 +58,6 @@ def detect(text: str, path: Path):
     for reader in readers():
         if reader.sniff(text, path):
             return reader
-    raise InputFileError(f"{path}: not a transcript: no known layout matches "
-                         f"(known: {', '.join(format_names())})",
-                         "check the file, or name its layout with --format")
 
 
 def sidecar_meta(path: Path) -> dict:
@@ -109,9 +109,32 @@ def check_meta(meta: dict, where: str = "metadata") -> dict:
     return out
 
 
+@dataclass
+class Reading:
+    """One file read: the transcript, the text it was read from, which reader read it and its evidence."""
+    transcript: Transcript
+    page: "PageText"
+    reader: str
+    draft: Draft
+    fell_back: str | None = None        # an exact reader that claimed the file but read too little of it
+
+
+# Readers of text layouts whose claim is checked: when one reads fewer than this many turns, the inference
+# reader gets the file.
+_CHECKED = ("speaker-blocks", "speaker-lines")
+_MIN_TURNS = 3
+
+
 def read_transcript(path: Path, *, data: bytes | None = None, format: str | None = None,
-                    meta: dict | None = None, max_bytes: int | None = None) -> Transcript:
+                    meta: dict | None = None, max_bytes: int | None = None, layout=None) -> Transcript:
     """Read one file into a Transcript. Raises InputFileError naming the file and the reason."""
+    return read_file(path, data=data, format=format, meta=meta, max_bytes=max_bytes, layout=layout).transcript
+
+
+def read_file(path: Path, *, data: bytes | None = None, format: str | None = None, meta: dict | None = None,
+              max_bytes: int | None = None, layout=None) -> Reading:
+    """Read one file, keeping the evidence (see `explain`). `layout`: a declared Layout (layout.py) to read it with."""
+    from .extract import to_text
     path = Path(path)
     if data is None:
         if max_bytes is not None:
@@ -123,18 +146,47 @@ def read_transcript(path: Path, *, data: bytes | None = None, format: str | None
     if max_bytes is not None and len(data) > max_bytes:
         raise InputFileError(f"{path}: file too large ({len(data) / 1e6:.1f} MB, the cap is {max_bytes / 1e6:.1f} MB)",
                              "split it, or raise ARCHIVE_MAX_FILE_MB")
-    text = decode(data, str(path))
-    if format:
-        by_name = {r.NAME: r for r in readers()}
-        if format not in by_name:
-            raise InputFileError(f"unknown format {format!r}", f"use one of {', '.join(by_name)}")
-        reader = by_name[format]
+    page = to_text(data, path)
+    text = page.text
+    fell_back = None
+    if layout is not None:
+        from . import layout as declared
+        name, draft = declared.NAME, declared.read(text, path, layout)
     else:
-        reader = detect(text, path)
-    draft = reader.read(text, path)
-    source = SourceFile(str(path), hashlib.sha256(data).hexdigest(), reader.NAME, len(data))
+        if format:
+            by_name = {r.NAME: r for r in readers()}
+            if format not in by_name:
+                raise InputFileError(f"unknown format {format!r}", f"use one of {', '.join(by_name)}")
+            reader = by_name[format]
+        else:
+            reader = detect(text, path)
+        name = reader.NAME
+        try:
+            draft = reader.read(text, path)
+            short = len([t for t in draft.turns if t.text.strip()]) < _MIN_TURNS
+        except InputFileError:
+            if format or name not in _CHECKED:
+                raise
+            draft, short = None, True
+        if short and not format and name in _CHECKED:
+            from . import inferred
+            other = inferred.read(text, path)
+            if len(other.turns) > (len(draft.turns) if draft else 0):
+                fell_back, name, draft = name, inferred.NAME, other
+            elif draft is None:
+                draft = other
+    if not draft.turns and name in ("inferred", "declared-layout", "records"):
+        raise InputFileError(f"{path}: not a transcript: no speaker structure found (no known layout matches, and "
+                             "no pattern of speaker labels is confirmed by the file)",
+                             "run `python -m archive inspect FILE` to see the lines that looked most like labels, "
+                             "then describe the layout in a file and ingest with --layout FILE")
+    if page.title and not draft.title:
+        draft.title, draft.sources["title"] = page.title, f"{page.kind} title"
+    source = SourceFile(str(path), hashlib.sha256(data).hexdigest(), name, len(data))
     given = {**sidecar_meta(path), **check_meta(meta or {}, "command line")}
-    return finish(draft, source, given)
+    for k in given:
+        draft.sources[k] = "sidecar or command line"
+    return Reading(finish(draft, source, given), page, name, draft, fell_back)
 
 
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
@@ -147,6 +199,7 @@ def _clean_text(text: str) -> str:
 
 
 def finish(draft: Draft, source: SourceFile, given: dict) -> Transcript:
+    from .headers import file_name_meta
     from .meta import company_from_welcome, period_in
     turns = [t for t in draft.turns if t.speaker.strip() and _clean_text(t.text)]
     for t in turns:
@@ -158,14 +211,20 @@ def finish(draft: Draft, source: SourceFile, given: dict) -> Transcript:
         raise InputFileError(f"{source.path}: no speaker turns found", "is this a transcript? name its layout with "
                              "--format if the guess was wrong")
     turns, participants = roles.resolve(turns, draft.participants, sections_marked=draft.sections_marked)
+    file_name_meta(Path(source.path), draft)
     values = {k: getattr(draft, k) for k in META_KEYS}
     opening = "\n".join(t.text for t in turns[:4])
     if not values["year"]:
         values["year"], q = period_in(opening)
         values["quarter"] = values["quarter"] or q
+        if values["year"]:
+            draft.sources.setdefault("year", "the opening turns")
+            draft.sources.setdefault("quarter", "the opening turns")
     if not values["company"] and not given.get("company"):
         op = next((t.text for t in turns[:3] if t.role == OPERATOR), opening)
         values["company"] = company_from_welcome(op) or company_from_welcome(opening)
+        if values["company"]:
+            draft.sources["company"] = "the operator's welcome"
     values.update(given)
     return Transcript(
         company=values["company"], ticker=values["ticker"], exchange=values["exchange"],

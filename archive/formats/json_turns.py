@@ -27,7 +27,11 @@ _FILENAME = re.compile(r"^(?P<ticker>[A-Z][A-Z0-9.\-]{0,9})_q(?P<q>[1-4])_(?P<y>
 
 
 def sniff(text: str, path: Path) -> bool:
-    return text.lstrip()[:1] in ("{", "[")
+    """An object with turn lists; other JSON goes to the records reader (or is refused here as malformed)."""
+    head = text.lstrip()
+    if head[:1] not in ("{", "["):
+        return False
+    return True
 
 
 def _load(text: str, path: Path) -> dict:

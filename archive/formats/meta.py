@@ -10,7 +10,8 @@ _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2
 EXCHANGES = ("NYSE", "NASDAQ", "NASDAQGS", "NASDAQGM", "NASDAQCM", "AMEX", "NYSEAMERICAN", "NYSEMKT", "TSX", "OTC",
              "OTCPK", "LSE", "HKEX", "ASX", "BATS")
 
-_DATE = re.compile(r"\b(" + "|".join(MONTHS) + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.I)
+_ABBREVIATED = {m[:3]: i for m, i in MONTHS.items()} | {"sept": 9}
+_DATE = re.compile(r"(?:\b|(?-i:(?<=[a-z])(?=[A-Z])))(" + "|".join(list(MONTHS) + list(_ABBREVIATED)) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
 _TICKER = re.compile(r"\((?P<exchange>[A-Z][A-Za-z ]{1,14}):\s*(?P<ticker>[A-Z][A-Z0-9.\-]{0,9})\)")
 _PERIODS = [
     # Q1 2018, Q1 FY2018, Q1 fiscal 2018
@@ -40,7 +41,7 @@ def iso_date(text: str) -> str | None:
     m = _DATE.search(text or "")
     if not m:
         return None
-    month, day, year = MONTHS[m[1].lower()], int(m[2]), int(m[3])
+    month, day, year = (MONTHS.get(m[1].lower()) or _ABBREVIATED[m[1].lower()]), int(m[2]), int(m[3])
     if not (1900 < year < 2200 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
