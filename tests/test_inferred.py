@@ -230,3 +230,12 @@ def test_ingest_explain_and_calls_json_name_the_source_file(tmp_path):
     rows = json.loads(CliRunner().invoke(main, ["--home", home, "calls", "--json"]).output)
     assert rows[0]["source_files"][0]["path"].endswith("acme_q3_2024.txt")
     assert rows[0]["source_files"][0]["format"] == "inferred"
+
+
+def test_a_short_page_with_speakers_heard_once(tmp_path):
+    text = ("Operator: Good morning and welcome.\nJane Roe: Thank you. Sales rose.\nMark Twain: Costs fell.\n"
+            "Operator: Questions now.\nLinda Park: What about margins?\nJane Roe: Margins rose.\n"
+            "Operator: That ends the call.\n")
+    t = read_transcript(_write(tmp_path, text), meta={"ticker": "EXC", "year": 2024, "quarter": 1})
+    assert [x.speaker for x in t.turns] == ["Operator", "Jane Roe", "Mark Twain", "Operator", "Linda Park",
+                                            "Jane Roe", "Operator"]

@@ -1,5 +1,5 @@
 """File bytes -> transcript text, before any layout is read. Text files are decoded; PDF pages and saved web pages
-have their text extracted by maintained libraries (archive/formats/pdf_text.py, archive/formats/html_text.py), with
+have their text extracted by maintained libraries (archive/formats/pdf_text.py, archive/formats/web_page.py), with
 page furniture removed. Every reader then works on the same thing: a `PageText`."""
 from __future__ import annotations
 
@@ -40,6 +40,6 @@ def to_text(data: bytes, path: Path) -> PageText:
         return pdf_to_text(data, name)
     text = decode(data, name)
     if is_html(text, path):
-        from .html_text import html_to_text
+        from .web_page import html_to_text
         return html_to_text(text, name)
     return PageText(text)
