@@ -248,7 +248,7 @@ def _years(year, years):
 @main.command()
 @click.argument("query")
 @click.option("--ticker", "tickers", multiple=True, help="Only these tickers (repeat for several).")
-@click.option("--company", help="Only this company (exact name, any case).")
+@click.option("--company", help="Only this company (its name or any alias on file, any case).")
 @click.option("--year", type=int, help="Only this fiscal year.")
 @click.option("--years", help="Only this range of fiscal years, e.g. 2019-2021.")
 @click.option("--quarter", type=click.IntRange(1, 4), help="Only this fiscal quarter.")

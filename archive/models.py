@@ -62,6 +62,7 @@ class Transcript:
     participants: tuple[Participant, ...] = ()
     source: SourceFile | None = None
     title: str | None = None      # the file's own title line, when it has one
+    company_source: str | None = None     # where the company name came from: given | file | welcome
 
     @property
     def call_id(self) -> str:

@@ -1,6 +1,7 @@
 """Who is speaking, and in which part of the call: roles (operator / executive / analyst) from participant lists,
 titles and the operator's introductions, and the prepared-remarks / Q&A boundary where a file does not mark it.
-Layout-free: every reader hands its draft turns here."""
+Titles come from the participant list first, then from the introductions in the prepared remarks, read by
+titles.py only where one reading fits. Layout-free: every reader hands its draft turns here."""
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 
 from .models import ANALYST, EXECUTIVE, OPERATOR, PREPARED, QA, UNKNOWN, Participant
+from .titles import intro_titles
 
 _OPERATOR_NAMES = {"operator", "moderator", "coordinator", "conference operator", "host", "conference call operator"}
 _ANALYST_WORDS = re.compile(r"\banaly[sz]t|\bresearch\b", re.I)
@@ -124,54 +126,51 @@ class _People:
         return found
 
 
-_TITLE_PHRASE = re.compile(
-    r"\b((?:(?:[A-Z][\w&\-]*|of|and|for|the|&)\s+){0,6}(?:Officer|President|Chairman|Chairwoman|Director|CEO|CFO|COO|"
-    r"CTO|Treasurer|Controller|Relations|Founder|Secretary|Counsel))\b")
-_ADDRESS = re.compile(r"^,?\s*(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?")
+_OPERATOR_SELF = re.compile(
+    r"\b(?:my name is|i am|i'm|this is)\s+(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)\s*,?\s*(?:and\s+)?"
+    r"i(?:'ll|’ll| will| shall)?\s*(?:be|am)\s+your\s+(?:\w+\s+){0,2}?(?:operator|moderator|coordinator|host|"
+    r"facilitator)\b", re.I)
 
 
-def _intro_titles(text: str, names: list[str]) -> dict[str, str]:
-    """Titles given in the call's own introductions: 'Mr. Yulin Wang, Chief Executive Officer' or
-    'our Chief Financial Officer, Haijian He'."""
-    flat = re.sub(r"\s+", " ", text)
-    wanted = [n for n in names if len(n.split()) >= 2]
-    found: dict[str, str] = {}
-    if not wanted:
-        return found
-    for m in _TITLE_PHRASE.finditer(flat):
-        title = re.sub(r"^(?:(?:of|and|for|the|&)\s+)+", "", m.group(1).strip())
-        if len(title.split()) > 8 or not title[:1].isupper():
-            continue
-        before = re.sub(r"[,;]?\s+(?:(?:our|the|who is our|as)\s+)?$", "", flat[max(0, m.start() - 80):m.start()])
-        after = flat[m.end():m.end() + 80]
-        after = after[_ADDRESS.match(after).end():] if after.startswith((",", " ")) else ""
-        for name in wanted:
-            if name not in found and (before.endswith(name) or after.startswith(name)):
-                found[name] = title
-    return found
+def _self_introduced_operator(turns: list[DraftTurn]) -> None:
+    """'My name is Christa, and I will be your conference operator today': a speaker labelled by name who opens
+    the call this way is the operator, in every turn."""
+    for t in turns[:3]:
+        m = _OPERATOR_SELF.search(t.text[:600])
+        if m and t.role is None and name_key(t.speaker).split()[:1] == name_key(m["name"]).split()[:1]:
+            key = name_key(t.speaker)
+            for u in turns:
+                if name_key(u.speaker) == key and u.role is None:
+                    u.role = OPERATOR
+            return
 
 
 def resolve(turns: list[DraftTurn], participants: list[Participant], *, sections_marked: bool
             ) -> tuple[list[DraftTurn], list[Participant]]:
     """Fill in role, title and section for every draft turn; return the turns and the full participant list."""
+    _self_introduced_operator(turns)
     people = _People()
     for p in participants:
         people.add(p.name, p.title, p.role if p.role != UNKNOWN else role_of_title(p.title))
     for t in turns:
         if t.role or t.title:
             people.add(t.speaker, t.title, t.role or role_of_title(t.title))
-    # The operator's introductions name analysts and their firms.
+    # The operator's introductions name analysts and their firms. Before anyone else has spoken, 'over to Jane Roe
+    # with Acme IR' hands over to the host, who is no analyst.
+    spoken = False
     for t in turns:
-        for pattern in _OPERATOR_INTROS if is_operator(t.speaker) or t.role == OPERATOR else _QUESTION_INTROS:
+        by_operator = is_operator(t.speaker) or t.role == OPERATOR
+        spoken = spoken or not by_operator
+        for pattern in _OPERATOR_INTROS if by_operator and spoken else _QUESTION_INTROS:
             for m in pattern.finditer(t.text):
                 name, firm = m["name"].strip(), m["firm"].strip(" .,")
                 known = people.get(name)
                 if known is None or known[1] == UNKNOWN:
                     people.add(name, firm if not known or not known[0] else known[0], ANALYST)
-    # Titles from the introductions in the prepared remarks.
-    speakers = list(dict.fromkeys(t.speaker for t in turns if not is_operator(t.speaker)))
-    opening = "\n".join(t.text for t in turns[:8])
-    for name, title in _intro_titles(opening, speakers).items():
+    # Titles from the introductions in the prepared remarks; a listed title always wins.
+    speakers = [s for s in dict.fromkeys(t.speaker for t in turns if not is_operator(t.speaker) and t.role != OPERATOR)
+                if (people.get(s) or (None, UNKNOWN))[1] != ANALYST]
+    for name, title in intro_titles(_opening(turns, sections_marked), speakers).items():
         known = people.get(name)
         if known is None or not known[0]:
             people.add(name, title, known[1] if known and known[1] != UNKNOWN else role_of_title(title))
@@ -224,6 +223,20 @@ def resolve(turns: list[DraftTurn], participants: list[Participant], *, sections
                          p.role if p.role != UNKNOWN else (people.get(p.name) or (None, UNKNOWN))[1])
              for p in participants] + extra
     return turns, final
+
+
+def _opening(turns: list[DraftTurn], sections_marked: bool) -> list[str]:
+    """The texts of the prepared remarks, where speakers are introduced: the turns before the Q&A (as marked, or
+    up to the operator's first Q&A cue once someone else has spoken, or the first analyst)."""
+    out, spoken = [], False
+    for t in turns:
+        by_operator = is_operator(t.speaker) or t.role == OPERATOR
+        if (sections_marked and t.section == QA) or t.role == ANALYST or (
+                by_operator and spoken and _QA_CUE.search(t.text)):
+            break
+        spoken = spoken or not by_operator
+        out.append(t.text)
+    return out
 
 
 def _infer_sections(turns: list[DraftTurn]) -> None:

@@ -21,6 +21,7 @@ from .indexes import ENCODER_NAMES, Indexes, ReindexResult, expected_manifest, m
 from .indexes import reindex as build_generation
 from .search import FILTER_FIELDS, SearchQuery, SearchResults, call_of, citation, turn_of, turn_url
 from .search import run as run_search
+from .companies import tickers_named
 from .store import Store
 from .understand import Directory
 
@@ -271,22 +272,63 @@ class Archive:
         queries against a generation; built once per generation."""
         if self._directory is None or self._directory[0] != indexes.name:
             rows = self.store.db.execute("SELECT call_id, ticker, company, fiscal_quarter FROM calls").fetchall()
+            canonical = {c.ticker: c for c in self.store.companies() if c.ticker and c.name}
+            rows = [(r[0], r[1], canonical[r[1]].name if r[1] in canonical else r[2], r[3]) for r in rows]
+            aliases = [(c.ticker, a) for c in canonical.values() for a in c.aliases]
             lexical = indexes.lexical
             self._directory = (indexes.name, Directory.build(
-                rows, lambda word, ticker: lexical.word_share_outside(word, "ticker", ticker)))
+                rows, lambda word, ticker: lexical.word_share_outside(word, "ticker", ticker), aliases))
         return self._directory[1]
 
     def search(self, query: SearchQuery) -> SearchResults:
         indexes = self.indexes
-        return run_search(query, self.store, indexes, self.encoder, self.settings.base_url, self.directory(indexes))
+        return run_search(self._company_as_tickers(query), self.store, indexes, self.encoder,
+                          self.settings.base_url, self.directory(indexes))
+
+    def _company_as_tickers(self, query: SearchQuery) -> SearchQuery:
+        """A company filter names a company by its canonical name or any alias: it becomes the filter on its
+        tickers (within the tickers asked for, if any). A name that is no ticker's stays a filter on the name the
+        calls were stored with."""
+        from dataclasses import replace
+        if not query.company:
+            return query
+        named = tickers_named(self.store.companies(), query.company)
+        if not named:
+            return query
+        if query.tickers:
+            named = tuple(t for t in query.tickers if t.upper() in named)
+            if not named:
+                return query          # this company under none of those tickers: nothing matches both
+        return replace(query, company=None, tickers=named)
 
     # ---- reads -------------------------------------------------------------------------------------------------
 
     def stats(self) -> dict:
         return self.store.stats()
 
-    def calls(self, ticker: str | None = None, year: int | None = None) -> list[dict]:
-        return self.store.calls(ticker=ticker, year=year)
+    def companies(self) -> list[dict]:
+        """Each ticker on file with its canonical company name, the aliases its calls use, and its number of calls."""
+        return [c.to_dict() for c in self.store.companies()]
+
+    def calls(self, ticker: str | None = None, year: int | None = None, company: str | None = None) -> list[dict]:
+        """Calls on file, each under its ticker's canonical company name (the name read from the file stays in
+        company_as_read). company: a canonical name or an alias."""
+        companies = self.store.companies()
+        if company:
+            tickers = tickers_named(companies, company)
+            if ticker:
+                tickers = tuple(t for t in tickers if t == ticker.upper())
+            rows = [r for t in tickers for r in self.store.calls(ticker=t, year=year)] if tickers else [
+                r for r in self.store.calls(ticker=ticker, year=year)
+                if not r["ticker"] and (r["company"] or "").lower() == company.strip().lower()]
+        else:
+            rows = self.store.calls(ticker=ticker, year=year)
+        canonical = {c.ticker: c.name for c in companies if c.ticker and c.name}
+        for r in rows:
+            r["company_as_read"] = r["company"]
+            if r["ticker"] in canonical:
+                r["company"] = canonical[r["ticker"]]
+        return rows
 
     def get_call(self, call_id: str) -> dict:
         call = self.store.call(call_id)

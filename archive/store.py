@@ -8,14 +8,16 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from .companies import Company, canonical
 from .errors import StoreError
 from .models import Chunk, Transcript, turn_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY,
     company TEXT, ticker TEXT, exchange TEXT,
+    company_source TEXT,
     fiscal_year INTEGER, fiscal_quarter INTEGER, call_date TEXT, title TEXT,
     participants TEXT NOT NULL DEFAULT '[]',
     n_turns INTEGER NOT NULL, n_chunks INTEGER NOT NULL,
@@ -66,6 +68,9 @@ class Store:
                     for stmt in SCHEMA.split(";"):
                         if stmt.strip():
                             self.db.execute(stmt)
+                    # schema 2: where each call's company name came from (older rows: unknown)
+                    if "company_source" not in {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}:
+                        self.db.execute("ALTER TABLE calls ADD COLUMN company_source TEXT")
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open the archive at {self.path}: {e}",
@@ -129,6 +134,12 @@ class Store:
             sql += f" LIMIT {int(limit)}"
         return [_call_dict(r) for r in self.db.execute(sql, args)]
 
+    def companies(self) -> list[Company]:
+        """One canonical name per ticker, with the other names its calls were stored with as aliases (the rule is
+        in companies.py); calls without a ticker are each company by their own name."""
+        return canonical(tuple(r) for r in self.db.execute(
+            "SELECT ticker, company, company_source, count(*) FROM calls GROUP BY ticker, company, company_source"))
+
     def turns(self, call_id: str) -> list[dict]:
         return [dict(r) for r in self.db.execute(
             "SELECT turn_id, position, speaker, title, role, section, text FROM turns WHERE call_id = ? "
@@ -146,7 +157,7 @@ class Store:
         return {"calls": one("SELECT count(*) FROM calls"), "turns": one("SELECT count(*) FROM turns"),
                 "chunks": one("SELECT count(*) FROM chunks"), "files": one("SELECT count(*) FROM files"),
                 "tickers": one("SELECT count(DISTINCT ticker) FROM calls WHERE ticker IS NOT NULL"),
-                "companies": one("SELECT count(DISTINCT coalesce(company, ticker)) FROM calls"),
+                "companies": len(self.companies()),
                 "years": [r[0] for r in self.db.execute(
                     "SELECT DISTINCT fiscal_year FROM calls WHERE fiscal_year IS NOT NULL ORDER BY 1")],
                 "formats": formats, "db_path": str(self.path), "db_bytes": size}
@@ -163,9 +174,9 @@ class Store:
                 db.execute("DELETE FROM calls WHERE call_id = ?", (old,))
             db.execute("DELETE FROM files WHERE path = ?", (src.path,))
             db.execute(
-                "INSERT INTO calls (call_id, company, ticker, exchange, fiscal_year, fiscal_quarter, call_date, title,"
-                " participants, n_turns, n_chunks) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (cid, t.company, t.ticker, t.exchange, t.year, t.quarter, t.date, t.title,
+                "INSERT INTO calls (call_id, company, company_source, ticker, exchange, fiscal_year, fiscal_quarter,"
+                " call_date, title, participants, n_turns, n_chunks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (cid, t.company, t.company_source, t.ticker, t.exchange, t.year, t.quarter, t.date, t.title,
                  json.dumps([p.to_dict() for p in t.participants]), len(t.turns), len(chunks)))
             db.executemany(
                 "INSERT INTO turns (turn_id, call_id, position, speaker, title, role, section, text) "

@@ -78,20 +78,24 @@ class Directory:
 
     @classmethod
     def build(cls, calls: Iterable[tuple[str, str | None, str | None, int | None]],
-              share_elsewhere: Callable[[str, str], float] = lambda word, ticker: 0.0) -> "Directory":
-        """calls: (call_id, ticker, company, fiscal_quarter). share_elsewhere(word, ticker) is the share of the
+              share_elsewhere: Callable[[str, str], float] = lambda word, ticker: 0.0,
+              aliases: Iterable[tuple[str, str]] = ()) -> "Directory":
+        """calls: (call_id, ticker, company, fiscal_quarter). aliases: (ticker, name), more names that point to a
+        ticker (the other names its calls were stored with). share_elsewhere(word, ticker) is the share of the
         passages of other companies' calls that contain a word, to tell a one-word name ('Amphenol') from a
         common word ('Target'); it is asked only for names that queries use, once each."""
         d = cls()
         d._share_elsewhere = share_elsewhere
+        named: list[tuple[str, str | None]] = []
         for call_id, ticker, company, quarter in calls:
             d.call_ticker[call_id] = ticker
             d.call_quarter[call_id] = quarter
-            if not ticker:
-                continue
-            d.tickers.add(ticker)
+            if ticker:
+                d.tickers.add(ticker)
+                named.append((ticker, company))
+        for ticker, company in [*named, *aliases]:
             name = clean_name(company)
-            if not name:
+            if not ticker or not name:
                 continue
             forms = {name}
             first = name.split()[0]

@@ -239,3 +239,13 @@ def test_a_short_page_with_speakers_heard_once(tmp_path):
     t = read_transcript(_write(tmp_path, text), meta={"ticker": "EXC", "year": 2024, "quarter": 1})
     assert [x.speaker for x in t.turns] == ["Operator", "Jane Roe", "Mark Twain", "Operator", "Linda Park",
                                             "Jane Roe", "Operator"]
+
+
+def test_an_operator_labelled_by_name_is_the_operator(tmp_path):
+    text = ("Christa Mole: Good afternoon. My name is Christa, and I will be your conference operator today. "
+            "Please go ahead, Jane Roe.\nJane Roe: Thank you. Sales rose.\n"
+            "Christa Mole: Our first question comes from Sam Poe with Big Bank.\nSam Poe: What about costs?\n"
+            "Jane Roe: Costs fell.\nChrista Mole: That ends the call.\n")
+    t = read_transcript(_write(tmp_path, text), meta={"ticker": "EXC", "year": 2024, "quarter": 1})
+    assert [x.role for x in t.turns if x.speaker == "Christa Mole"] == [OPERATOR] * 3
+    assert t.turns[3].role == ANALYST and t.turns[3].section == QA

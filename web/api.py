@@ -24,7 +24,7 @@ def search():
 def calls():
     ticker = _one(request.args, "ticker")
     year = _int(request.args, "year", 1900, 2200)
-    rows = archive().calls(ticker=ticker, year=year)
+    rows = archive().calls(ticker=ticker, year=year, company=_one(request.args, "company"))
     return jsonify({"calls": rows, "total": len(rows)})
 
 

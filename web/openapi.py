@@ -12,7 +12,7 @@ def _param(name, schema, description, required=False, where="query"):
 SEARCH_PARAMS = [
     _param("q", {"type": "string", "maxLength": 500}, 'Words, "exact phrases", -excluded, a OR b.', True),
     _param("ticker", {"type": "string"}, "Ticker(s): repeat or comma-separate."),
-    _param("company", {"type": "string"}, "Exact company name (any case)."),
+    _param("company", {"type": "string"}, "Company name (any case): the canonical name or any alias of it."),
     _param("year", {"type": "integer", "minimum": 1900, "maximum": 2200}, "Fiscal year."),
     _param("years", {"type": "string", "pattern": r"^\d{4}(-\d{4})?$"}, "Fiscal years, e.g. 2019-2021."),
     _param("quarter", {"type": "integer", "minimum": 1, "maximum": 4}, "Fiscal quarter."),
@@ -45,8 +45,12 @@ def document() -> dict:
         "paths": {
             "/api/search": _get("Search turns (hybrid, lexical or semantic) with filters.", SEARCH_PARAMS,
                                 errors=(400, 503)),
-            "/api/calls": _get("List calls.", [_param("ticker", {"type": "string"}, "Only this ticker."),
-                                               _param("year", {"type": "integer"}, "Only this fiscal year.")]),
+            "/api/calls": _get("List calls, each under its ticker's canonical company name (company_as_read: the "
+                               "name read from the file).",
+                               [_param("ticker", {"type": "string"}, "Only this ticker."),
+                                _param("year", {"type": "integer"}, "Only this fiscal year."),
+                                _param("company", {"type": "string"},
+                                       "Only this company: its canonical name or any alias, any case.")]),
             "/api/calls/{call_id}": _get("One call with its participants and turns.",
                                          [_param("call_id", {"type": "string"}, "e.g. KC-2020Q1", True, "path")],
                                          errors=(404,)),

@@ -25,14 +25,10 @@ def common():
 
 
 def _suggestions():
-    """Tickers and companies on file, for the filter boxes' suggestions."""
-    seen, out = set(), []
-    for c in archive().calls():
-        key = (c["ticker"], c["company"])
-        if key not in seen and (c["ticker"] or c["company"]):
-            seen.add(key)
-            out.append({"ticker": c["ticker"], "company": c["company"]})
-    return out
+    """Tickers and companies on file, for the filter boxes' suggestions: one canonical name per ticker (a filter
+    on one of its aliases finds the same calls)."""
+    return [{"ticker": c["ticker"], "company": c["company"]} for c in archive().companies()
+            if c["ticker"] or c["company"]]
 
 
 def _filters_text(args) -> str:

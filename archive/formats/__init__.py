@@ -23,7 +23,7 @@ from .decode import decode
 
 META_KEYS = ("company", "ticker", "exchange", "year", "quarter", "date")
 # Bump when a reader changes what it makes of a file: ingest then re-reads files it had stored unchanged.
-READERS_VERSION = 4
+READERS_VERSION = 5
 
 
 @dataclass
@@ -222,12 +222,14 @@ def finish(draft: Draft, source: SourceFile, given: dict) -> Transcript:
             draft.sources.setdefault("quarter", "the opening turns")
     if not values["company"] and not given.get("company"):
         op = next((t.text for t in turns[:3] if t.role == OPERATOR), opening)
-        values["company"] = company_from_welcome(op) or company_from_welcome(opening)
+        values["company"] = company_from_welcome(op, context=opening) or company_from_welcome(opening)
         if values["company"]:
             draft.sources["company"] = "the operator's welcome"
+    company_source = "given" if given.get("company") else "welcome" if draft.sources.get("company") == \
+        "the operator's welcome" else "file" if values["company"] else None
     values.update(given)
     return Transcript(
         company=values["company"], ticker=values["ticker"], exchange=values["exchange"],
         year=values["year"], quarter=values["quarter"], date=values["date"],
         turns=tuple(Turn(i, t.speaker, t.title, t.role, t.section, t.text) for i, t in enumerate(turns)),
-        participants=tuple(participants), source=source, title=draft.title)
+        participants=tuple(participants), source=source, title=draft.title, company_source=company_source)

@@ -95,29 +95,70 @@ _PERIOD_WORDS = re.compile(r"(?:(?:first|second|third|fourth|1st|2nd|3rd|4th)[\s
                            r"conference\b|call\b|results\b|quarterly\b|financial\b|our\b|this\b|today)", re.I)
 
 
-def company_from_welcome(text: str) -> str | None:
+def company_from_welcome(text: str, context: str | None = None) -> str | None:
     """The operator's welcome names the company: 'welcome to the Kingsoft Cloud's First Quarter 2020 ...',
-    'welcome to the Q1 2021 Callaway Golf earnings conference call', '... conference call and webcast for Zoetis.'"""
+    'welcome to the Q1 2021 Callaway Golf earnings conference call', '... conference call and webcast for Zoetis.'
+    context: more of the call's text, to tell a possessive of speech ("Intel's Corporation") from a brand's own
+    ("McDonald's Corporation", whose bare 'McDonald' the call never says)."""
     for pattern in _WELCOMES:
         for m in pattern.finditer(text or ""):
-            name = _clean_company(m["company"])
+            name = clean_company(m["company"], context=f"{text}\n{context or ''}")
             if name:
                 return name
     return None
 
 
-def _clean_company(raw: str) -> str | None:
+# A fiscal period at either end of a name: 'FY15 Microsoft Corporation', 'Amazon.com Quarter 2', 'Acme Q3 2021',
+# '2021 Acme'. A bare 'Q2' before a name stays: it may be the name ('Q2 Holdings').
+_PERIOD_HEAD = re.compile(
+    r"^(?:(?:FY|fiscal(?:\s+year)?)\s*'?\d{2,4}|(?:Q[1-4]|[1-4]Q|quarter\s*[1-4])\s*(?:FY)?\s*'?(?:19|20)?\d\d|"
+    r"(?:19|20)\d\d|(?:first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal\s+)?(?:quarter|half)|"
+    r"(?:full|half)[\s-]+year|fiscal(?:\s+year)?|quarter\s*[1-4])\b[\s,.\-–]*", re.I)
+_PERIOD_TAIL = re.compile(
+    r"[\s,\-–]+(?:(?:quarter|qtr|q|FY|fiscal(?:\s+year)?)\s*'?\d{1,4}|Q[1-4]|[1-4]Q|(?:19|20)\d\d|FY|"
+    r"fiscal(?:\s+year)?|quarter|quarterly|(?:full|half)[\s-]+year)$", re.I)
+# Names made of period and event words only: 'Quarter 1', 'FY 2015', 'Fiscal Year'.
+_ONLY_PERIOD = re.compile(r"^(?:(?:q[1-4]|[1-4]q|fy|quarter|quarterly|qtr|first|second|third|fourth|1st|2nd|3rd|"
+                          r"4th|fiscal|year|full|half|nine|months?|annual|results|earnings|'?\d{1,4})[\s,.\-–]*)+$",
+                          re.I)
+_LOWER_TAIL = re.compile(r"(?:\s+(?!(?:plc|inc|corp|corporation|company|incorporated|limited|ltd|llc|co|sa|nv|ag|se)\b)"
+                         r"[a-z][\w\-]*)+$")
+_LEGAL = r"(?:Corporation|Corp|Incorporated|Inc|Company|Companies|Co|Group|Holdings?|Ltd|Limited|plc|PLC|LLC|N\.V|S\.A|AG|SE)"
+
+
+def clean_company(raw: str | None, *, context: str | None = None) -> str | None:
+    """A company name as read from running text, or None when it is no name: period words cut at both ends,
+    a possessive of speech dropped before a legal form when context says the bare name ('Intel's Corporation'
+    -> 'Intel Corporation'), names that are only period words refused."""
+    if not raw:
+        return None
+    raw = re.sub(r"\s+", " ", raw).strip()
     if ". " in raw or re.search(r"\s(?:as|our|we|is|are|with|from|will|to)\s", raw):     # a sentence, not a name
         return None
     # Cut where the period or the event starts ('Generali nine-months', 'Prysmian Group, nine month',
     # 'Southwestern Energy Call discussing its').
     name = re.split(r"[,\s-]+(?:nine|half|first|second|third|fourth|financial\s+(?:results|year|report)|fiscal|full|h1|9m|"
-                    r"[1-4]q|q[1-4]|results|"
+                    r"[1-4]q|q[1-4]|results|quarter|quarterly|fy\s*'?\d{2,4}|"
                     r"video|event|debut|december|march|june|september|and|call|discussing|discussion|investor|"
                     r"announces|teleconference|webcast|earnings)\b",
                     raw, maxsplit=1, flags=re.I)[0].strip(" ,.")
+    for _ in range(4):
+        before = name
+        name = _PERIOD_HEAD.sub("", name).strip(" ,.")
+        name = _PERIOD_TAIL.sub("", name).strip(" ,.")
+        if name == before:
+            break
+    # a name ends in a capitalised word or a legal form: 'Diebold Nixdorf hosted', 'Hartford financial'
+    name = _LOWER_TAIL.sub("", name).strip(" ,.")
     name = re.sub(r"(?:'s|’s|'|’)$", "", name).strip()
+    # 'Intel's Corporation': the possessive of speech, when the call also says the bare 'Intel'
+    m = re.search(r"\b([A-Z][\w&.\-]*)['’]s\s+" + _LEGAL + r"\b", name)
+    if m and context and re.search(r"(?<![\w'’])" + re.escape(m[1]) + r"(?![\w'’])", context):
+        name = name[:m.end(1)] + name[m.end(1) + 2:]
     if not name or not (name[0].isupper() or name[0].isdigit()) or _PERIOD_WORDS.match(name) \
-            or ". " in name or len(name.split()) > 7 or not re.search(r"[A-Za-z]{2}|\d[A-Za-z]", name):
+            or _ONLY_PERIOD.match(name) or re.fullmatch(r"(?:the\s+)?" + _LEGAL + r"\.?", name, re.I) \
+            or ". " in name or len(name.split()) > 7 \
+            or not re.search(r"[A-Za-z]{2}|\d[A-Za-z]", name):
         return None
     return name
+
