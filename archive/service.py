@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import formats
-from .formats import records as _records  # noqa: F401  (formats.records below)
 from .chunk import chunk_transcript
 from .formats.extract import to_text
+from .formats.records import utterance_table
 from .formats.report import describe, describe_failure
 from .config import Settings
 from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError, StoreError
@@ -87,7 +87,7 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
                         continue
                     if f.is_symlink() and not f.resolve().is_relative_to(root):
                         continue
-                    if f.suffix.lower() in TABLE_SUFFIXES and not formats.records.utterance_table(f):
+                    if f.suffix.lower() in TABLE_SUFFIXES and not utterance_table(f):
                         continue          # a table of something else (a manifest, metadata) beside the calls
                     found.append(f)
             out.extend(sorted(found, key=lambda f: f.relative_to(p).parts))

@@ -19,7 +19,6 @@ from .. import roles
 from ..errors import InputFileError
 from ..models import OPERATOR, Participant, SourceFile, Transcript, Turn
 from ..roles import DraftTurn
-from .decode import decode
 
 META_KEYS = ("company", "ticker", "exchange", "year", "quarter", "date")
 # Bump when a reader changes what it makes of a file: ingest then re-reads files it had stored unchanged.
@@ -113,7 +112,7 @@ def check_meta(meta: dict, where: str = "metadata") -> dict:
 class Reading:
     """One file read: the transcript, the text it was read from, which reader read it and its evidence."""
     transcript: Transcript
-    page: "PageText"
+    page: object                       # the PageText the reader saw (formats/extract.py)
     reader: str
     draft: Draft
     fell_back: str | None = None        # an exact reader that claimed the file but read too little of it

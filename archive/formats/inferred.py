@@ -18,14 +18,13 @@ from pathlib import Path
 
 from . import Draft
 from .headers import header_meta
-from .labels import GENERIC, Label, name_like, parse
+from .labels import COMPANY_WORDS, Label, parse
 from .segment import END_MARKER, PARTICIPANT_HEADING, PREPARED_HEADING, QA_HEADING, START_MARKER, segment
 
 NAME = "inferred"
 
 _INLINE = re.compile(r"^(?P<label>(?:[^:\n]|(?<=\d):(?=\d)){1,140}?)\s*:(?![/\d])\s*(?P<text>\S.*)$")
 MIN_CONFIRMED = 3
-_COMPANY = re.compile(r"\b(?:inc|corp|corporation|ltd|llc|plc|group|bank|capital|securities|partners|holdings)\b\.?", re.I)
 
 
 def sniff(text: str, path: Path) -> bool:
@@ -78,7 +77,7 @@ def infer(text: str) -> tuple[list[str], dict, list[tuple[int, int]], dict]:
     # A label line directly followed by its affiliation ('Jane Roe' / 'Acme Corp - CFO') is one label.
     for i in sorted(alone):
         nxt = alone.get(i + 1)
-        if i in alone and nxt is not None and not alone[i].affiliation and not nxt.generic and _COMPANY.search(nxt.name):
+        if i in alone and nxt is not None and not alone[i].affiliation and not nxt.generic and COMPANY_WORDS.search(nxt.name):
             del alone[i + 1]
     rosters = _rosters(lines, alone)
     in_roster = {i for a, b in rosters for i in range(a, b + 1)}

@@ -21,7 +21,7 @@ from ..models import ANALYST, EXECUTIVE, OPERATOR, PREPARED, QA
 from ..roles import DraftTurn, name_key
 from . import Draft
 from .labels import GENERIC, name_like
-from .meta import iso_date, period_in
+from .meta import iso_date
 
 NAME = "records"
 

@@ -40,7 +40,7 @@ END_MARKER = re.compile(
 FURNITURE = re.compile(
     r"^(?:page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|\d{1,4}\s*(?:/|of)\s*\d{1,4}|-\s*\d{1,4}\s*-|\d{1,4}|"
     r"(?:©|\(c\))\s*\d{4}.*|.*\ball rights reserved\b\.?|confidential|strictly confidential|"
-    r"download pdf|ai insights|print|share|listen to (?:this|the) (?:call|article)|advertisement|"
+    r"download pdf|print|share|listen to (?:this|the) (?:call|article)|advertisement|"
     r"image(?: source:.*)?|(?:https?://|www\.)\S+)$", re.I)
 _HINT = re.compile(r"\d|transcript|earnings|conference|call|page|copyright|©|confidential|www\.|https?://", re.I)
 _CONNECTOR_END = re.compile(r"(?:\b(?:and|of|for|the|&|to|in)|,)$", re.I)
