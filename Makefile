@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ARCHIVE_HOME ?= var
 ARCHIVE := $(PY) -m archive --home $(ARCHIVE_HOME)
+FAST   := not slow and not corpus and not browser
 
-.PHONY: install serve test sample clean
+.PHONY: install browser serve test test-fast sample clean
 
 install: $(VENV)/.installed
 
@@ -13,24 +14,30 @@ $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
-	@# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+	touch $@
+
+# Only the browser tests need a browser: Debian's Chromium, driven by Playwright (which never downloads one here).
+browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	    echo "warning: could not install chromium; the browser tests will be skipped"
-	touch $@
 
-# Builds the bundled sample archive and its indexes (idempotent: unchanged files are skipped, cached vectors
-# reused) and shows what it holds.
+# Builds the bundled sample archive and makes it searchable (idempotent: unchanged files are skipped, cached
+# vectors reused), and shows what it holds.
 sample: install
 	$(ARCHIVE) ingest archive/sample
-	$(ARCHIVE) reindex --quiet || [ $$? -eq 3 ]    # 3: already up to date
 	$(ARCHIVE) stats
 
 serve: sample
 	$(ARCHIVE) serve
 
-test: install
+# The whole suite (corpus tests skip without ../shared/data, browser tests without chromium).
+test: install browser
 	$(PY) -m pytest -q
+
+# The unit tests: no real model, no corpora, no browser, no servers.
+test-fast: install
+	$(PY) -m pytest -q -m "$(FAST)"
 
 clean:
 	rm -rf var .pytest_cache

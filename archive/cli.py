@@ -1,5 +1,6 @@
 """Command line: one short command per verb; each opens the Archive, calls one method, prints the result
-(or JSON with --json) and turns ArchiveError into a one-line message with a hint."""
+(or JSON with --json). An ArchiveError becomes `error: ...` and `hint: ...` and the exit status its class
+declares (handles_errors, the one place)."""
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 import click
 
 from .config import Settings
-from .errors import ArchiveError
-from .models import SECTION_LABELS
+from .errors import CLI, ArchiveError, NotReadyError, ReindexRunningError
+from .models import SECTION_LABELS, period_text
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
@@ -20,7 +21,7 @@ def _emit(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def _archive(ctx):
+def open_archive(ctx):
     from .service import Archive
     if "archive" not in ctx.obj:
         ctx.obj["archive"] = Archive.open(Settings.from_env(home=ctx.obj["home"]))
@@ -34,8 +35,9 @@ def handles_errors(f):
         try:
             return f(*args, **kwargs)
         except ArchiveError as e:
-            click.echo(f"error: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True)
-            sys.exit(EXIT_ERROR)
+            hint = e.hint_for(CLI)
+            click.echo(f"error: {e.message}" + (f"\nhint: {hint}" if hint else ""), err=True)
+            sys.exit(e.exit_code)
     return wrapper
 
 
@@ -69,8 +71,9 @@ def main(ctx, home):
 @click.option("--date", help="Call date, YYYY-MM-DD.")
 @click.option("--replace", is_flag=True, help="When a call (same ticker and period) is already stored from another "
                                              "file, keep this file's version instead of skipping it.")
-@click.option("--index", "then_index", is_flag=True, help="Then bring the search indexes up to date, so the new calls "
-                                                            "are searchable when the command returns.")
+@click.option("--index/--no-index", "then_index", default=True, show_default=True,
+              help="Then bring the search index up to date, so what was stored is searchable when the command "
+                   "returns. --no-index: only store (for bulk loads that end with one `reindex`).")
 @click.option("--layout", "layout_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Read the files with a layout you describe (TOML or JSON: a speaker pattern with a (?P<name>...) "
                    "group, optional start/end/section markers and furniture; see docs/layouts.md).")
@@ -96,7 +99,7 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, t
     layout = load_layout(layout_file) if layout_file else None
     meta = {k: v for k, v in dict(ticker=ticker, company=company, year=year, quarter=quarter, date=date).items()
             if v is not None}
-    archive = _archive(ctx)
+    archive = open_archive(ctx)
     bar = None
     show_bar = not quiet and not as_json and sys.stderr.isatty()
 
@@ -126,9 +129,7 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, t
         if f.status == "failed" and f.call_id is None and "no such file" in (f.message or ""):
             click.echo(f"failed: {f.message}", err=True)
     s = report.summary()
-    indexed = None
-    if then_index:
-        indexed = _run_reindex(archive, False, True, True).to_dict()
+    indexed = _make_searchable(archive, quiet or as_json) if then_index else None
     if as_json:
         _emit({**report.to_dict(), **({"index": indexed} if indexed else {})})
     else:
@@ -137,8 +138,24 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, t
                    f"{s['unchanged']} unchanged, {s['duplicate']} duplicate, {s['failed']} failed; "
                    f"{s['turns_added']} turns and {s['chunks_added']} chunks stored")
         if indexed:
-            click.echo(f"index: generation {indexed['generation']} ({indexed['outcome']})")
+            click.echo(f"searchable: index generation {indexed['generation']} ({indexed['passages']} passages of "
+                       f"{indexed['calls']} calls)")
+        elif not then_index and s["added"] + s["replaced"] and archive.pending_notice():
+            _note(archive.pending_notice())
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED_FILES)
+
+
+def _make_searchable(archive, quiet: bool) -> dict | None:
+    """After an ingest: bring the index up to date when the store is ahead of it (the outcome, or None)."""
+    status = archive.index_status()
+    if not (status["pending"] or status["removed"]):
+        return None
+    try:
+        return _run_reindex(archive, False, quiet, quiet).to_dict()
+    except ReindexRunningError as e:
+        _note(NotReadyError(f"stored, but not searchable yet: {e.message}", "when it has finished, bring the index "
+                            "up to date", command="reindex"))
+        return None
 
 
 @main.command()
@@ -147,7 +164,7 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, t
 @handles_errors
 def stats(ctx, as_json):
     """Counts of calls, turns, chunks and files, and the archive's size."""
-    s = _archive(ctx).stats()
+    s = open_archive(ctx).stats()
     if as_json:
         return _emit(s)
     years = f"{s['years'][0]}-{s['years'][-1]}" if s["years"] else "-"
@@ -155,6 +172,14 @@ def stats(ctx, as_json):
                f"calls     {s['calls']} ({s['companies']} companies, {s['tickers']} tickers, fiscal years {years})\n"
                f"turns     {s['turns']}\nchunks    {s['chunks']}\n"
                f"files     {s['files']} ({', '.join(f'{k}: {v}' for k, v in sorted(s['formats'].items())) or '-'})")
+    ix = s["index"]
+    if ix["generation"] is None:
+        click.echo("index     none built yet: nothing is searchable (run `python -m archive reindex`)")
+    else:
+        click.echo(f"index     {ix['generation']}: {ix['calls_searchable']} of {s['calls']} calls searchable")
+        notice = open_archive(ctx).pending_notice()
+        if notice:
+            _note(notice)
 
 
 @main.command()
@@ -177,7 +202,7 @@ def inspect(ctx, path, layout_file, format_, first_turns, as_json):
     from .formats.layout import load_layout
     from .formats.report import render
     layout = load_layout(layout_file) if layout_file else None
-    d = _archive(ctx).inspect(path, format=format_, layout=layout, first_turns=first_turns)
+    d = open_archive(ctx).inspect(path, format=format_, layout=layout, first_turns=first_turns)
     _emit(d) if as_json else click.echo(render(d))
     sys.exit(EXIT_OK if d["ok"] else EXIT_FAILED_FILES)
 
@@ -190,14 +215,14 @@ def inspect(ctx, path, layout_file, format_, first_turns, as_json):
 @handles_errors
 def calls(ctx, ticker, year, as_json):
     """List the calls in the archive."""
-    rows = _archive(ctx).calls(ticker=ticker, year=year)
+    rows = open_archive(ctx).calls(ticker=ticker, year=year)
     if as_json:
         return _emit(rows)
     if not rows:
         click.echo("no calls" + (" match" if ticker or year else " yet: ingest some with `python -m archive ingest`"))
         return
     for r in rows:
-        period = f"FY{r['fiscal_year']} Q{r['fiscal_quarter']}" if r["fiscal_year"] and r["fiscal_quarter"] else "-"
+        period = period_text(r["fiscal_year"], r["fiscal_quarter"], "-")
         click.echo(f"{r['call_id']:<28} {r['ticker'] or '-':<7} {period:<11} {r['call_date'] or '-':<10}  "
                    f"{r['n_turns']:>4} turns  {(r['company'] or '')[:40]}")
     click.echo(f"{len(rows)} calls")
@@ -211,10 +236,10 @@ def calls(ctx, ticker, year, as_json):
 @handles_errors
 def show(ctx, call_id, as_json, full):
     """Show one call: metadata, participants, and its turns with speaker, role and section."""
-    call = _archive(ctx).get_call(call_id)
+    call = open_archive(ctx).get_call(call_id)
     if as_json:
         return _emit(call)
-    period = f"FY{call['fiscal_year']} Q{call['fiscal_quarter']}" if call["fiscal_year"] else "-"
+    period = period_text(call["fiscal_year"], call["fiscal_quarter"], "-")
     click.echo(f"{call['call_id']}  {call['company'] or '-'} ({call['ticker'] or 'no ticker'}"
                f"{', ' + call['exchange'] if call['exchange'] else ''})  {period}  {call['call_date'] or ''}")
     for f in call["files"]:
@@ -231,46 +256,59 @@ def show(ctx, call_id, as_json, full):
         click.echo(f"[{t['position']:>3}] {who} [{t['role']}]\n      {text}")
 
 
-def _years(year, years):
+def request_options(names=None):
+    """The click options (and the QUERY argument) of the declared search request fields (archive/request.py)."""
+    from .request import fields
+
+    def decorate(f):
+        for fd in reversed(fields(names)):
+            for make in reversed(_cli_params(fd)):
+                f = make(f)
+        return f
+    return decorate
+
+
+def _cli_params(fd) -> list:
+    from .request import BOOL, CHOICE, FLOAT, INT, TEXT, YEAR_RANGE
+    if fd.kind == TEXT:
+        return [click.argument("query")]
+    if fd.kind == YEAR_RANGE:
+        return [click.option("--year", "year", type=click.IntRange(int(fd.lo), int(fd.hi)), help="Only this fiscal year."),
+                click.option("--years", "years", metavar="A-B", help=f"{fd.help} e.g. --years {fd.example}.")]
+    if fd.kind == BOOL:
+        return [click.option("--interpret/--literal", fd.attr, default=fd.default, show_default=True,
+                             help=f"--interpret: {fd.help}")]
+    kinds = {CHOICE: lambda: click.Choice(fd.choices), INT: lambda: click.IntRange(int(fd.lo), int(fd.hi)),
+             FLOAT: lambda: click.FloatRange(fd.lo, fd.hi)}
+    many = " Repeat for several." if fd.many else ""
+    return [click.option(fd.cli, fd.attr, type=kinds[fd.kind]() if fd.kind in kinds else str, multiple=fd.many,
+                         default=None if fd.many else fd.default, show_default=fd.default is not None,
+                         help=fd.help + many)]
+
+
+def request_from_cli(query: str, values: dict):
+    """A SearchRequest from the options request_options() declared."""
+    from .request import SearchRequest
+    values = dict(values)
+    year, years = values.pop("year", None), values.pop("years", None)
     if year is not None and years:
         raise click.UsageError("give --year or --years, not both")
-    if year is not None:
-        return (year, year)
     if years:
-        try:
-            a, _, b = years.partition("-")
-            return (int(a), int(b or a))
-        except ValueError:
-            raise click.BadParameter(f"{years!r} is not a range like 2019-2021", param_hint="--years") from None
-    return None
+        a, _, b = years.partition("-")
+        if not (a.strip().isdigit() and (not b or b.strip().isdigit())):
+            raise click.BadParameter(f"{years!r} is not a range like 2019-2021", param_hint="--years")
+        values["years"] = (int(a), int(b or a))
+    elif year is not None:
+        values["years"] = (year, year)
+    return SearchRequest.build(text=query, **values)
 
 
 @main.command()
-@click.argument("query")
-@click.option("--ticker", "tickers", multiple=True, help="Only these tickers (repeat for several).")
-@click.option("--company", help="Only this company (its name or any alias on file, any case).")
-@click.option("--year", type=int, help="Only this fiscal year.")
-@click.option("--years", help="Only this range of fiscal years, e.g. 2019-2021.")
-@click.option("--quarter", type=click.IntRange(1, 4), help="Only this fiscal quarter.")
-@click.option("--speaker", help="Only this speaker (exact name, any case).")
-@click.option("--role", type=click.Choice(["executive", "analyst", "operator", "unknown"]), help="Only this role.")
-@click.option("--section", type=click.Choice(["prepared", "qa"]), help="Only prepared remarks or the Q&A.")
-@click.option("--mode", type=click.Choice(["hybrid", "lexical", "semantic"]), default="hybrid", show_default=True)
-@click.option("--fusion", type=click.Choice(["weighted", "rrf"]), default="weighted", show_default=True,
-              help="How hybrid mode fuses the two legs: weighted sum of normalised scores (weights by the query's "
-                   "shape) or reciprocal rank fusion (k=60).")
-@click.option("--lexical-weight", type=click.FloatRange(0, 1), help="Weighted fusion: the lexical share "
-                                                                     "(default: chosen by the query's shape).")
-@click.option("--interpret/--literal", default=True, show_default=True,
-              help="--interpret: also search the calls of the companies the query names and prefer the fiscal quarter "
-                   "it names (never a filter); --literal: the words only.")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0, 99), default=0, show_default=True)
+@request_options()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @handles_errors
-def search(ctx, query, tickers, company, year, years, quarter, speaker, role, section, mode, fusion,
-           lexical_weight, interpret, limit, offset, as_json):
+def search(ctx, query, as_json, **options):
     """Search what was said: words, "exact phrases", -excluded words, OR between alternatives.
 
     \b
@@ -278,16 +316,16 @@ def search(ctx, query, tickers, company, year, years, quarter, speaker, role, se
       python -m archive search "gross margin drivers" --ticker KC
       python -m archive search '"enterprise cloud" -covid' --role executive --section qa
     """
-    from .search import SearchQuery
-    import re as _re
-    q = SearchQuery(text=query, tickers=tuple(tickers), company=company, years=_years(year, years), quarter=quarter,
-                    speaker=speaker, role=role, section=section, mode=mode, limit=limit, offset=offset,
-                    fusion=fusion, lexical_weight=lexical_weight, interpret=interpret)
-    results = _archive(ctx).search(q)
+    import html
+    import re
+    q = request_from_cli(query, options)
+    results = open_archive(ctx).search(q)
     if as_json:
         return _emit(results.to_dict())
+    if results.notice:
+        _note(results.notice)
     if not results.hits:
-        click.echo(f"no results for {query!r}" + (" with these filters" if q.filters() else ""))
+        click.echo(f"nothing matches {query!r}" + (" with these filters" if q.filters() else ""))
         return
     meant = results.weights.get("interpreted")
     if meant:
@@ -295,15 +333,20 @@ def search(ctx, query, tickers, company, year, years, quarter, speaker, role, se
             ([f"fiscal Q{meant['quarter']}"] if meant["quarter"] else [])
         click.echo(f"preferring {' and '.join(prefs)}, as the query names them (--literal: the words only)")
     for h in results.hits:
-        period = f"Q{h.quarter} {h.year}" if h.year and h.quarter else "-"
         legs = " ".join(f"{n}#{r}" for n, r in (("lex", h.lexical_rank), ("sem", h.semantic_rank)) if r)
-        snip = _re.sub(r"</?mark>", "**", __import__("html").unescape(h.snippet))
-        click.echo(f"{h.rank:>3}. {h.ticker or h.company or '-'} {period}  {h.speaker} [{h.role}, "
-                   f"{SECTION_LABELS.get(h.section, h.section)}]  {h.turn_id}  ({legs})\n     {snip}")
+        snip = re.sub(r"</?mark>", "**", html.unescape(h.snippet))
+        click.echo(f"{h.rank:>3}. {h.ticker or h.company or '-'} {period_text(h.year, h.quarter, '-')}  {h.speaker} "
+                   f"[{h.role}, {SECTION_LABELS.get(h.section, h.section)}]  {h.turn_id}  ({legs})\n     {snip}")
     click.echo(f"{results.total} turns in the window, {results.took_ms:.0f} ms")
 
 
-EXIT_UP_TO_DATE, EXIT_LOCKED = 3, 75
+def _note(notice) -> None:
+    """A warning that does not stop the command (e.g. calls stored but not searchable yet)."""
+    hint = notice.hint_for(CLI)
+    click.echo(f"note: {notice.message}" + (f"\nhint: {hint}" if hint else ""), err=True)
+
+
+EXIT_UP_TO_DATE = 3
 
 
 def _reindex_progress(quiet: bool):
@@ -333,16 +376,11 @@ def _reindex_progress(quiet: bool):
 
 
 def _run_reindex(archive, full, quiet, as_json):
-    from .indexes import ReindexRunningError
     progress, log, close = _reindex_progress(quiet or as_json)
     try:
-        result = archive.reindex(full=full, progress=progress, log=log)
-    except ReindexRunningError as e:
-        click.echo(f"error: {e.message}", err=True)
-        sys.exit(EXIT_LOCKED)
+        return archive.reindex(full=full, progress=progress, log=log)
     finally:
         close()
-    return result
 
 
 @main.command()
@@ -365,9 +403,9 @@ def reindex(ctx, full, device, batch_size, quiet, as_json):
     """
     if device or batch_size:
         from dataclasses import replace
-        a = _archive(ctx)
+        a = open_archive(ctx)
         a.settings = replace(a.settings, **{k: v for k, v in (("device", device), ("batch_size", batch_size)) if v})
-    result = _run_reindex(_archive(ctx), full, quiet, as_json)
+    result = _run_reindex(open_archive(ctx), full, quiet, as_json)
     if as_json:
         _emit(result.to_dict())
     elif result.outcome == "up-to-date":
@@ -400,7 +438,7 @@ def evaluate(ctx, query_files, more_files, modes, k, fusion, interpret, run_dir,
     """Score the archive's search on known-item query sets: Recall@k and MRR@k per mode and kind."""
     from .evaluate import evaluate as run_eval
     query_files = tuple(query_files) + tuple(more_files)
-    report = run_eval(_archive(ctx), query_files, modes=modes or ("lexical", "semantic", "hybrid"), k=k,
+    report = run_eval(open_archive(ctx), query_files, modes=modes or ("lexical", "semantic", "hybrid"), k=k,
                       run_dir=Path(run_dir), fusion=fusion, interpret=interpret)
     if as_json:
         return _emit(report)

@@ -13,7 +13,7 @@ def _setting(default, help: str):
 
 @dataclass(frozen=True)
 class Settings:
-    home: Path = _setting(Path("var"), "Folder that holds the archive (SQLite store, later the indexes).")
+    home: Path = _setting(Path("var"), "Folder that holds the archive: the SQLite store, the index generations and the embedding cache.")
     max_file_mb: float = _setting(20.0, "Files larger than this many MB are refused at ingest.")
     chunk_words: int = _setting(120, "Words per chunk; all-MiniLM-L6-v2 reads 256 word pieces, so keep it well below.")
     chunk_overlap: int = _setting(30, "Words shared by consecutive chunks of one long turn.")

@@ -12,7 +12,7 @@ from pathlib import Path
 from index.query import plain
 
 from .errors import BadRequestError
-from .search import SearchQuery
+from .request import SearchRequest
 
 MIN_WORDS = 15
 
@@ -39,11 +39,11 @@ def load_queries(paths) -> list[dict]:
     return out
 
 
-def to_search(q: dict, mode: str, k: int, **options) -> SearchQuery:
+def to_search(q: dict, mode: str, k: int, **options) -> SearchRequest:
     f = q.get("filters") or {}
     year = f.get("year")
-    return SearchQuery(text=plain(q["query"]), tickers=(f["ticker"],) if f.get("ticker") else (),
-                       years=(int(year), int(year)) if year else None, mode=mode, limit=k, **options)
+    return SearchRequest.build(text=plain(q["query"]), tickers=(f["ticker"],) if f.get("ticker") else (),
+                               years=(int(year), int(year)) if year else None, mode=mode, limit=k, **options)
 
 
 def is_hit(target: dict, result: dict, target_text: str | None, speaker: str | None = None) -> bool:
@@ -73,11 +73,7 @@ def target_texts(store, queries) -> dict[str, str | None]:
         if "turn_index" not in tgt:
             out[q["id"]] = None
             continue
-        row = store.db.execute(
-            "SELECT t.text FROM turns t JOIN files f ON f.call_id = t.call_id "
-            "WHERE (f.path = ? OR f.path LIKE ?) AND t.position = ?",
-            (tgt["file"], "%/" + tgt["file"], int(tgt["turn_index"]))).fetchone()
-        out[q["id"]] = row[0] if row else ""
+        out[q["id"]] = store.turn_text_at(tgt["file"], int(tgt["turn_index"])) or ""
     return out
 
 

@@ -15,16 +15,16 @@ from index.lexical import LexicalIndex
 from index.vector import VectorIndex
 from index.vector_cache import VectorCache
 
-from .errors import ArchiveError, StoreError
+from index.filters import INTEGER, KEYWORD
+
+from .errors import NotReadyError, ReindexRunningError, StoreError
 from .passages import indexed_text, passage_text
-from .store import Store, passages_sql
+from .store import Store
 
 FORMAT_VERSION = 5
-
-
-class ReindexRunningError(ArchiveError):
-    status = 409
-    code = "reindex_running"
+# The fields both engines filter on, as meta_of gives them for a passage.
+FILTER_FIELDS = {"ticker": KEYWORD, "company": KEYWORD, "year": INTEGER, "quarter": INTEGER, "speaker": KEYWORD,
+                 "role": KEYWORD, "section": KEYWORD, "call_id": KEYWORD}
 
 
 def meta_of(row: dict) -> dict:
@@ -40,7 +40,7 @@ def make_encoder(name: str, device: str = "cpu"):
     try:
         return MiniLMEncoder(device=device)
     except EncoderMissingError as e:
-        raise ArchiveError(str(e), "run `make install`, or pip install -r requirements.txt") from None
+        raise NotReadyError(str(e), "install the requirements (make install)") from None
 
 
 ENCODER_NAMES = {"minilm": "all-MiniLM-L6-v2", "hash": "hash-test-encoder"}
@@ -50,14 +50,6 @@ def expected_manifest(settings, encoder_name: str) -> dict:
     """What a generation must have been built with to serve this archive."""
     return {"format_version": FORMAT_VERSION, "encoder": encoder_name,
             "chunking": {"words": settings.chunk_words, "overlap": settings.chunk_overlap}}
-
-
-def call_versions(store: Store) -> dict[str, str]:
-    """A version per stored call: its source files' fingerprints (which change with content, metadata and chunk
-    settings)."""
-    return {r[0]: r[1] for r in store.db.execute(
-        "SELECT call_id, group_concat(fingerprint, ',') FROM (SELECT call_id, fingerprint FROM files "
-        "ORDER BY call_id, path) GROUP BY call_id")}
 
 
 @dataclass
@@ -76,33 +68,39 @@ class ReindexResult:
                 "calls": len(self.manifest.get("calls") or {}), "seconds": self.manifest.get("seconds")}
 
 
-class Indexes:
-    def __init__(self, name: str, lexical: LexicalIndex, vector: VectorIndex, manifest: dict):
-        self.name, self.lexical, self.vector, self.manifest = name, lexical, vector, manifest
-
-    def close(self):
-        self.lexical.close()
-
-    @classmethod
-    def open(cls, root: Path, filter_fields: dict, expect: dict) -> "Indexes":
-        gens = Generations(root)
-        name = gens.current()
-        if name is None:
-            raise StoreError(f"no search index in {root}", "build it with `python -m archive reindex`")
-        try:
-            manifest = gens.verify(name, expect)
-            folder = gens.path(name)
-            return cls(name, LexicalIndex.open(folder / "lexical", filter_fields), VectorIndex.load(folder / "vector"),
-                       manifest)
-        except GenerationError as e:
-            raise StoreError(f"the live search index cannot be used: {e}",
-                             "rebuild it with `python -m archive reindex --full`") from None
-        except Exception as e:      # a damaged file that slipped past the checks
-            raise StoreError(f"the live search index {name} cannot be opened: {type(e).__name__}: {e}",
-                             "rebuild it with `python -m archive reindex --full`") from None
+def open_generation(root: Path, expect: dict) -> tuple[str, LexicalIndex, VectorIndex, dict]:
+    """The live generation's name, engines and manifest; refused (StoreError) when it does not match `expect`
+    or cannot be read, and NotReadyError when none is built yet."""
+    gens = Generations(root)
+    name = gens.current()
+    if name is None:
+        raise NotReadyError("no search index has been built yet", "build it from the stored calls",
+                            command="reindex")
+    try:
+        manifest = gens.verify(name, expect)
+        folder = gens.path(name)
+        return name, LexicalIndex.open(folder / "lexical", FILTER_FIELDS), VectorIndex.load(folder / "vector"), manifest
+    except GenerationError as e:
+        raise StoreError(f"the live search index cannot be used: {e}", "rebuild it", command="reindex --full") from None
+    except Exception as e:      # a damaged file that slipped past the checks
+        raise StoreError(f"the live search index {name} cannot be opened: {type(e).__name__}: {e}", "rebuild it",
+                         command="reindex --full") from None
 
 
-def reindex(store: Store, root: Path, settings, encoder: Callable, filter_fields: dict, *, full: bool = False,
+def live_calls(root: Path) -> dict[str, str] | None:
+    """The call versions the live generation was built from (None when there is none); read from its manifest
+    without checking its files."""
+    gens = Generations(root)
+    name = gens.current()
+    if name is None:
+        return None
+    try:
+        return gens.manifest(name).get("calls", {})
+    except GenerationError:
+        return None
+
+
+def reindex(store: Store, root: Path, settings, encoder: Callable, *, full: bool = False,
             progress: Callable[[int, int], None] | None = None, log: Callable[[str], None] = lambda s: None
             ) -> ReindexResult:
     """Bring the indexes up to date with the store, as a new generation. One builder at a time. encoder() gives
@@ -110,7 +108,7 @@ def reindex(store: Store, root: Path, settings, encoder: Callable, filter_fields
     gens = Generations(root)
     try:
         with gens.lock():
-            return _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
+            return _reindex(store, gens, settings, encoder, FILTER_FIELDS, full, progress, log)
     except LockedError as e:
         raise ReindexRunningError(str(e), "wait for it to finish, or run this later (a second build would redo "
                                           "its work)") from None
@@ -134,18 +132,17 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
             old = gens.verify(live, expect)
         except GenerationError as e:
             log(f"live generation {live} unusable ({e}); rebuilding everything")
-    versions = call_versions(store)
+    versions = store.call_versions()
     before = old["calls"] if old else {}
     added = [c for c in versions if c not in before]
     changed = [c for c in versions if c in before and before[c] != versions[c]]
     deleted = [c for c in before if c not in versions]
     if old and not (added or changed or deleted):
         return ReindexResult("up-to-date", live, old)
-    all_ids = [r[0] for r in store.db.execute("SELECT chunk_id FROM chunks")]
+    all_ids = store.chunk_ids()
     touched = set(added) | set(changed)
     # A full build reads every passage; an update only those of the calls added or changed.
-    rows = [dict(r) for r in store.db.execute(passages_sql())] if old is None else \
-        [dict(r) for r in store.db.execute(passages_sql(calls=sorted(touched)))]
+    rows = store.passages() if old is None else store.passages(calls=sorted(touched))
     texts = [passage_text(r) for r in rows]
     encoder = encoder()
     building = gens.begin()

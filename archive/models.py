@@ -1,17 +1,20 @@
-"""Frozen records that flow through the archive, and the one place where ids are built.
+"""The records that flow through the archive, the vocabularies they use, and the one place where ids and
+period labels are built.
 
 file --formats--> Transcript(meta, turns) --chunk--> Chunks --store--> SQLite
+query --request--> SearchRequest --searcher--> ranked turns --store--> Hits in SearchResults
 """
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 OPERATOR, EXECUTIVE, ANALYST, UNKNOWN = "operator", "executive", "analyst", "unknown"
 ROLES = (OPERATOR, EXECUTIVE, ANALYST, UNKNOWN)
 PREPARED, QA = "prepared", "qa"
 SECTIONS = (PREPARED, QA)
 SECTION_LABELS = {PREPARED: "Prepared remarks", QA: "Q&A"}
+TICKER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9.\-]{0,11}"     # a ticker as users and files write it (any case)
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,19 @@ def slug(text: str, limit: int = 40) -> str:
 
 
 def period_label(year: int | None, quarter: int | None) -> str:
+    """The period as ids write it: '2020Q1', '2020', or ''."""
     if year and quarter:
         return f"{year}Q{quarter}"
     if year:
         return str(year)
     return ""
+
+
+def period_text(year: int | None, quarter: int | None, unknown: str = "") -> str:
+    """The period as people read it: 'Q1 2020', '2020', or `unknown`."""
+    if year and quarter:
+        return f"Q{quarter} {year}"
+    return str(year) if year else unknown
 
 
 def call_id(ticker, company, year, quarter, source: SourceFile | None = None) -> str:
@@ -129,9 +140,66 @@ def call_id(ticker, company, year, quarter, source: SourceFile | None = None) ->
     return "-".join(p for p in (base, period, stem) if p) or "CALL"
 
 
+def parent_of(id_: str) -> str:
+    """The turn of a chunk id, the call of a turn id: 'KC-2020Q1:t012:c00' -> 'KC-2020Q1:t012' -> 'KC-2020Q1'."""
+    return id_.rsplit(":", 1)[0]
+
+
 def turn_id(call: str, position: int) -> str:
     return f"{call}:t{position:03d}"
 
 
 def chunk_id(turn: str, index: int) -> str:
     return f"{turn}:c{index:02d}"
+
+
+# ---- search results --------------------------------------------------------------------------------------------
+
+@dataclass
+class Hit:
+    """One speaker turn found by a search, with the passage that matched and how each leg ranked it."""
+    turn_id: str
+    call_id: str
+    company: str | None
+    ticker: str | None
+    year: int | None
+    quarter: int | None
+    date: str | None
+    speaker: str
+    title: str | None
+    role: str
+    section: str
+    position: int
+    source_file: str | None
+    chunk_id: str
+    passage: str
+    snippet: str                    # HTML-escaped, query terms in <mark>
+    text: str                       # the whole turn
+    score: float
+    rank: int
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    semantic_rank: int | None = None
+    semantic_score: float | None = None
+    url: str = ""                   # the viewer at this turn
+    citation: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResults:
+    query: object                   # the SearchRequest answered
+    hits: list[Hit]
+    total: int                      # fused turns in the candidate window
+    took_ms: float
+    weights: dict = field(default_factory=dict)
+    notice: str | None = None       # e.g. some stored calls are not indexed yet
+
+    def to_dict(self) -> dict:
+        d = {"query": self.query.to_dict(), "total": self.total, "took_ms": round(self.took_ms, 1),
+             "weights": self.weights, "hits": [h.to_dict() for h in self.hits]}
+        if self.notice:
+            d["notice"] = self.notice
+        return d

@@ -1,29 +1,33 @@
 """Archive: the one service object that the CLI, the web app, the MCP server and scripts all call."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from index.generations import Generations
+
 from . import formats
 from .chunk import chunk_transcript
+from .companies import tickers_named
+from .config import Settings
+from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError, NotReadyError, StoreError
 from .formats.extract import to_text
 from .formats.records import utterance_table
 from .formats.report import describe, describe_failure
-from .config import Settings
-from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError, StoreError
-from index.generations import Generations
-
-from .indexes import ENCODER_NAMES, Indexes, ReindexResult, expected_manifest, make_encoder
+from .indexes import ReindexResult, live_calls, make_encoder
 from .indexes import reindex as build_generation
-from .search import FILTER_FIELDS, SearchQuery, SearchResults, call_of, citation, turn_of, turn_url
-from .search import run as run_search
-from .companies import tickers_named
+from .models import Hit, SearchResults, parent_of, period_label
+from .request import SearchRequest
+from .searcher import Ranking, Searcher, open_searcher
+from .snippets import citation, closest_sentences, snippet, turn_url
 from .store import Store
-from .understand import Directory
 
 # Files a folder walk picks up (a file named on the command line is always tried).
 TRANSCRIPT_SUFFIXES = {".txt", ".json", ".nlp", ".text", ".jsonl", ".csv", ".tsv", ".pdf", ".html", ".htm"}
@@ -100,9 +104,10 @@ class Archive:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = Store(settings.db_path)
-        self._indexes = None
+        self._searcher: Searcher | None = None
         self._encoder = None
-        self._directory = None
+        self._status = None                         # (key, index_status()) cached until the store or index changes
+        self._lock = threading.Lock()
         self.index_error: StoreError | None = None    # why a newer generation could not be opened, if it could not
 
     @classmethod
@@ -110,8 +115,8 @@ class Archive:
         return cls(settings or Settings.from_env(**overrides))
 
     def close(self) -> None:
-        if self._indexes is not None:
-            self._indexes.close()
+        if self._searcher is not None:
+            self._searcher.close()
         self.store.close()
 
     def __enter__(self):
@@ -122,14 +127,17 @@ class Archive:
 
     # ---- ingest ------------------------------------------------------------------------------------------------
 
+    @property
+    def max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1e6)
+
     def ingest(self, paths: Iterable[str | Path], *, format: str | None = None, meta: dict | None = None,
                replace: bool = False, progress: Callable[[FileOutcome], None] | None = None,
                on_start: Callable[[int], None] | None = None, layout=None, explain: bool = False) -> IngestReport:
         """Ingest files and folders. Each file is one transaction; a bad file is reported and the batch goes on."""
-        import time
         t0 = time.perf_counter()
-        if format and format not in formats.format_names():
-            raise BadRequestError(f"unknown format {format!r}", f"use one of {', '.join(formats.format_names())}")
+        if format:
+            formats.reader_named(format)
         meta = formats.check_meta(meta or {}, "command line") if meta else {}
         missing = [str(p) for p in map(Path, paths) if not p.exists() and not p.is_symlink()]
         files = expand(p for p in map(Path, paths) if str(p) not in missing)
@@ -152,16 +160,7 @@ class Archive:
         text_for_failure = None
         try:
             key = str(Path(path).resolve())
-            max_bytes = int(self.settings.max_file_mb * 1e6)
-            try:
-                size = Path(path).stat().st_size
-                if size > max_bytes:
-                    raise InputFileError(f"{shown}: file too large ({size / 1e6:.1f} MB, the cap is "
-                                         f"{self.settings.max_file_mb:g} MB)", "split it, or raise ARCHIVE_MAX_FILE_MB")
-                data = Path(path).read_bytes()
-            except OSError as e:
-                raise InputFileError(f"{shown}: cannot read: {e.strerror or e}", "check that it exists and is readable"
-                                     ) from None
+            data = formats.read_capped(Path(path), self.max_bytes)
             sidecar = formats.sidecar_meta(Path(path))
             fingerprint = hashlib.sha256(json.dumps(
                 [hashlib.sha256(data).hexdigest(), formats.READERS_VERSION, format, sidecar, meta or {},
@@ -171,8 +170,8 @@ class Archive:
             if old is not None and old["fingerprint"] == fingerprint and not explain:
                 return FileOutcome(shown, UNCHANGED, old["call_id"], message="unchanged since the last ingest")
             text_for_failure = data
-            reading = formats.read_file(Path(path), data=data, format=format, meta=meta, max_bytes=max_bytes,
-                                        layout=layout)
+            reading = formats.read_file(Path(path), data=data, format=format, meta=meta, layout=layout,
+                                        sidecar=sidecar)
             t = reading.transcript
             report = describe(reading) if explain else None
             if old is not None and old["fingerprint"] == fingerprint:
@@ -217,79 +216,155 @@ class Archive:
                 first_turns: int = 5) -> dict:
         """What reading one file gives, and the evidence, without storing anything (`inspect FILE`)."""
         path = Path(path)
-        max_bytes = int(self.settings.max_file_mb * 1e6)
         if not path.is_file():
             raise InputFileError(f"{path}: no such file (or not a regular file)", "check the path")
         data = None
         try:
-            if path.stat().st_size > max_bytes:
-                raise InputFileError(f"{path}: file too large ({path.stat().st_size / 1e6:.1f} MB, the cap is "
-                                     f"{self.settings.max_file_mb:g} MB)", "split it, or raise ARCHIVE_MAX_FILE_MB")
-            data = path.read_bytes()
-            return describe(formats.read_file(path, data=data, format=format, meta=meta, layout=layout,
-                                              max_bytes=max_bytes), first_turns=first_turns)
+            data = formats.read_capped(path, self.max_bytes)
+            return describe(formats.read_file(path, data=data, format=format, meta=meta, layout=layout),
+                            first_turns=first_turns)
         except InputFileError as e:
             return self._failure(path, e, data)
-        except OSError as e:
-            return describe_failure(path, InputFileError(f"{path}: cannot read: {e.strerror or e}",
-                                                         "check that it exists and is readable"), None)
 
     # ---- search ------------------------------------------------------------------------------------------------
 
     @property
     def encoder(self):
+        """The embedding model, loaded once on first use (a lexical search never loads it)."""
         if self._encoder is None:
-            self._encoder = make_encoder(self.settings.encoder, self.settings.device)
+            with self._lock:
+                if self._encoder is None:
+                    self._encoder = make_encoder(self.settings.encoder, self.settings.device)
         return self._encoder
 
     @property
-    def indexes(self) -> Indexes:
-        """The live generation. When CURRENT has moved on, the new generation is opened and checked; if it cannot
-        be used, the one already open keeps serving."""
+    def searcher(self) -> Searcher:
+        """The live generation as a Searcher. When CURRENT has moved on, the new generation is opened and
+        checked with its company directory; if it cannot be used, the one already open keeps serving (and
+        index_error says why)."""
         live = Generations(self.settings.index_path).current()
-        if self._indexes is None or (live and live != self._indexes.name):
-            expect = expected_manifest(self.settings, ENCODER_NAMES[self.settings.encoder])
-            try:
-                fresh = Indexes.open(self.settings.index_path, FILTER_FIELDS, expect)
-            except StoreError as e:
-                if self._indexes is None:
-                    raise
-                self.index_error = e
-            else:
-                # The generation being replaced is not closed here: searches in other threads may still be
-                # reading it. It closes its files when the last of them lets go of it.
-                self._indexes, self.index_error = fresh, None
-        return self._indexes
+        current = self._searcher
+        if current is None or (live and live != current.name):
+            with self._lock:
+                if self._searcher is current:
+                    try:
+                        fresh = open_searcher(self.settings, self.store, lambda: self.encoder)
+                    except StoreError as e:
+                        if current is None:
+                            raise
+                        self.index_error = e
+                    else:
+                        # The searcher being replaced is not closed here: searches in other threads may still be
+                        # reading it. Its files close when the last of them lets go of it.
+                        self._searcher, self.index_error = fresh, None
+        return self._searcher
+
+    def warm(self) -> dict:
+        """Open the live generation and load the model, and run one search of each leg, so that the first
+        request is answered as fast as the tenth. Returns readiness (see readiness())."""
+        try:
+            searcher = self.searcher
+            self.encoder.encode(["warm up"])
+            searcher.rank(SearchRequest.build(text="revenue outlook", limit=1))
+        except StoreError:
+            pass            # no index yet: readiness says so, search answers 503 with the next step
+        return self.readiness()
+
+    def readiness(self) -> dict:
+        """{ready, index, index_error, model}: ready when the live generation is open and the model loaded."""
+        out = {"ready": False, "index": None, "index_error": None, "model": self._encoder is not None}
+        try:
+            out["index"] = self.searcher.name
+            if self.index_error is not None:    # a newer generation was refused; this one keeps serving
+                out["index_error"] = self.index_error.message
+        except StoreError as e:
+            out["index_error"] = e.message
+        out["ready"] = out["index"] is not None and out["model"]
+        return out
+
+    def readiness_error(self) -> StoreError | None:
+        """Why searches cannot be answered now (no index, an unusable one, a missing model), or None."""
+        try:
+            self.searcher
+            self.encoder
+        except StoreError as e:
+            return e
+        return None
+
+    def index_status(self) -> dict:
+        """How the live generation stands against the store: calls stored, calls searchable, calls stored since
+        the last build (pending: new or changed) and calls deleted since (still in the index)."""
+        key = (Generations(self.settings.index_path).current(), self.store.version())
+        if self._status is None or self._status[0] != key:
+            stored = self.store.call_versions()
+            indexed = live_calls(self.settings.index_path)
+            status = {"calls_stored": len(stored), "generation": key[0], "indexed": indexed is not None,
+                      "pending": sorted(c for c, v in stored.items() if (indexed or {}).get(c) != v),
+                      "removed": sorted(c for c in (indexed or {}) if c not in stored)}
+            self._status = (key, status)
+        return self._status[1]
+
+    def pending_notice(self) -> NotReadyError | None:
+        """A notice when some stored calls are not searchable yet, with the fix; None when the index is up to date
+        (or not built at all: searching says so)."""
+        s = self.index_status()
+        if not s["indexed"] or not (s["pending"] or s["removed"]):
+            return None
+        parts = ([f"{len(s['pending'])} stored call{'s are' if len(s['pending']) != 1 else ' is'} not searchable yet "
+                  f"(e.g. {s['pending'][0]})"] if s["pending"] else []) + \
+            ([f"{len(s['removed'])} deleted call{'s are' if len(s['removed']) != 1 else ' is'} still in the index"]
+             if s["removed"] else [])
+        return NotReadyError("; ".join(parts), "bring the search index up to date with the store", command="reindex")
 
     def reindex(self, *, full: bool = False, progress=None, log=lambda s: None) -> ReindexResult:
         """Bring both indexes up to date with the store as a new generation (only calls added, changed or deleted
         since the live one; everything with full=True), embedding only passages never embedded before."""
         return build_generation(self.store, self.settings.index_path, self.settings, lambda: self.encoder,
-                                FILTER_FIELDS, full=full, progress=progress, log=log)
+                                full=full, progress=progress, log=log)
 
-    def directory(self, indexes: Indexes) -> Directory:
-        """Who each call is (ticker, fiscal quarter) and the names that point to each ticker, for reading
-        queries against a generation; built once per generation."""
-        if self._directory is None or self._directory[0] != indexes.name:
-            rows = self.store.db.execute("SELECT call_id, ticker, company, fiscal_quarter FROM calls").fetchall()
-            canonical = {c.ticker: c for c in self.store.companies() if c.ticker and c.name}
-            rows = [(r[0], r[1], canonical[r[1]].name if r[1] in canonical else r[2], r[3]) for r in rows]
-            aliases = [(c.ticker, a) for c in canonical.values() for a in c.aliases]
-            lexical = indexes.lexical
-            self._directory = (indexes.name, Directory.build(
-                rows, lambda word, ticker: lexical.word_share_outside(word, "ticker", ticker), aliases))
-        return self._directory[1]
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Rank turns for the request against the live generation and read the hits from the store. The request
+        is checked before anything heavy runs."""
+        t0 = time.perf_counter()
+        q = self._company_as_tickers(request.validated())
+        q.parsed()
+        ranking = self.searcher.rank(q)
+        hits = self._hits(ranking, q.offset)
+        return SearchResults(q, hits, ranking.total, (time.perf_counter() - t0) * 1000, ranking.weights,
+                             notice=self.pending_notice())
 
-    def search(self, query: SearchQuery) -> SearchResults:
-        indexes = self.indexes
-        return run_search(self._company_as_tickers(query), self.store, indexes, self.encoder,
-                          self.settings.base_url, self.directory(indexes))
+    def _hits(self, ranking: Ranking, offset: int) -> list[Hit]:
+        if not ranking.page:
+            return []
+        rows = self.store.hit_rows(t for t, _ in ranking.page)
+        chunks = self.store.chunk_texts(ranking.chunk.values())
+        passages = {t: chunks.get(ranking.chunk[t], rows[t]["text"]) for t, _ in ranking.page if t in rows}
+        closest = closest_sentences(list(passages.items()), ranking.terms, lambda xs: self.encoder.encode(xs),
+                                    ranking.query_vector)
+        hits = []
+        for rank, (tid, score) in enumerate(ranking.page, offset + 1):
+            r = rows.get(tid)
+            if r is None:       # the index is ahead of the store (a call deleted since the last reindex)
+                continue
+            lr, sr = ranking.lexical.get(tid), ranking.semantic.get(tid)
+            hits.append(Hit(
+                turn_id=tid, call_id=r["call_id"], company=r["company"], ticker=r["ticker"], year=r["fiscal_year"],
+                quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
+                role=r["role"], section=r["section"], position=r["position"],
+                source_file=Path(r["path"]).name if r["path"] else None, chunk_id=ranking.chunk[tid],
+                passage=passages[tid], snippet=snippet(passages[tid], ranking.terms, closest=closest.get(tid)),
+                text=r["text"], score=round(score, 6), rank=rank,
+                lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
+                semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None,
+                url=turn_url(self.settings.base_url, r["call_id"], tid),
+                citation=citation(r["company"], r["ticker"], r["fiscal_year"], r["fiscal_quarter"], r["speaker"],
+                                  r["title"], r["section"])))
+        return hits
 
-    def _company_as_tickers(self, query: SearchQuery) -> SearchQuery:
+    def _company_as_tickers(self, query: SearchRequest) -> SearchRequest:
         """A company filter names a company by its canonical name or any alias: it becomes the filter on its
         tickers (within the tickers asked for, if any). A name that is no ticker's stays a filter on the name the
         calls were stored with."""
-        from dataclasses import replace
         if not query.company:
             return query
         named = tickers_named(self.store.companies(), query.company)
@@ -299,12 +374,18 @@ class Archive:
             named = tuple(t for t in query.tickers if t.upper() in named)
             if not named:
                 return query          # this company under none of those tickers: nothing matches both
-        return replace(query, company=None, tickers=named)
+        return dataclasses.replace(query, company=None, tickers=named)
 
     # ---- reads -------------------------------------------------------------------------------------------------
 
     def stats(self) -> dict:
-        return self.store.stats()
+        """What the store holds, and how much of it the live index makes searchable."""
+        s = self.store.stats()
+        ix = self.index_status()
+        s["index"] = {"generation": ix["generation"] if ix["indexed"] else None,
+                      "calls_searchable": ix["calls_stored"] - len(ix["pending"]) if ix["indexed"] else 0,
+                      "pending": len(ix["pending"]), "removed": len(ix["removed"])}
+        return s
 
     def companies(self) -> list[dict]:
         """Each ticker on file with its canonical company name, the aliases its calls use, and its number of calls."""
@@ -333,71 +414,50 @@ class Archive:
     def get_call(self, call_id: str) -> dict:
         call = self.store.call(call_id)
         if call is None:
-            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids with `python -m archive calls`")
+            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids of the calls on file",
+                                command="calls")
         call["turns"] = self.store.turns(call_id)
         return call
 
-    def trend(self, text: str, tickers: tuple[str, ...] = (), years: tuple[int, int] | None = None) -> dict:
+    def trend(self, request: SearchRequest) -> dict:
         """How often a query comes up per fiscal quarter: the turns and calls whose passages match its words
-        (lexically, every match, not a top-k), and the share of each quarter's calls that mention it."""
-        from .search import SearchQuery
-        q = SearchQuery(text=text, tickers=tuple(tickers), years=years, mode="lexical").validated()
-        filters = q.filters()
-        hits = self.indexes.lexical.search(q.parsed(), filters, limit=TREND_MAX_PASSAGES, prune=False,
-                                           fields=("text",))
-        turns = {}
-        for chunk_id, score in hits:
-            t = turn_of(chunk_id)
-            turns[t] = max(score, turns.get(t, 0.0))
+        (lexically, every match, not a top-k), and the share of each quarter's calls that mention it. Only the
+        request's text, tickers and years count (TREND_FIELDS)."""
+        q = SearchRequest.build(text=request.text, tickers=request.tickers, years=request.years, mode="lexical")
+        q.parsed()
+        turns, truncated = self.searcher.matching_turns(q, TREND_MAX_PASSAGES)
+        periods = self.store.periods_of({parent_of(t) for t in turns})
         per = {}
-        call_ids = sorted({call_of(t) for t in turns})
-        meta = {}
-        for i in range(0, len(call_ids), 500):
-            part = call_ids[i:i + 500]
-            for r in self.store.db.execute(
-                    f"SELECT call_id, fiscal_year, fiscal_quarter FROM calls WHERE call_id IN "
-                    f"({','.join('?' * len(part))})", part):
-                meta[r[0]] = (r[1], r[2])
         for t, score in turns.items():
-            y, qtr = meta.get(call_of(t), (None, None))
+            y, qtr = periods.get(parent_of(t), (None, None))
             if not y or not qtr:
                 continue
             b = per.setdefault((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
             b["turns"] += 1
-            b["calls"].add(call_of(t))
+            b["calls"].add(parent_of(t))
             b["score"] += score
-        # calls on file per quarter (the denominator), under the same ticker and year filters
-        sql, args = "SELECT fiscal_year, fiscal_quarter, count(*) FROM calls WHERE fiscal_year IS NOT NULL", []
-        if q.tickers:
-            sql += f" AND ticker IN ({','.join('?' * len(q.tickers))})"
-            args += [t.upper() for t in q.tickers]
-        if years:
-            sql += " AND fiscal_year BETWEEN ? AND ?"
-            args += list(years)
-        totals = {(r[0], r[1]): r[2] for r in self.store.db.execute(sql + " GROUP BY 1, 2", args) if r[1]}
+        totals = self.store.calls_per_quarter(q.tickers, q.years)      # the denominator, under the same filters
         quarters = []
         for (y, qtr) in sorted(set(totals) | set(per)):
             b = per.get((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
             n_calls = totals.get((y, qtr), 0)
-            quarters.append({"year": y, "quarter": qtr, "period": f"{y}Q{qtr}", "turns": b["turns"],
+            quarters.append({"year": y, "quarter": qtr, "period": period_label(y, qtr), "turns": b["turns"],
                              "calls": len(b["calls"]), "calls_on_file": n_calls,
                              "share": round(len(b["calls"]) / n_calls, 4) if n_calls else 0.0,
                              "strength": round(b["score"], 2)})
-        return {"query": text, "tickers": list(q.tickers), "years": list(years) if years else None,
-                "quarters": quarters, "truncated": len(hits) >= TREND_MAX_PASSAGES}
+        return {"query": q.text, "tickers": list(q.tickers), "years": list(q.years) if q.years else None,
+                "quarters": quarters, "truncated": truncated}
 
     def get_turn(self, turn_id: str, context: int = 0) -> dict:
         """A turn with its call's metadata and up to `context` turns either side."""
         if not isinstance(context, int) or not 0 <= context <= 20:
-            raise BadRequestError(f"context {context!r} is out of range", "use 0 to 20 turns either side")
-        row = self.store.db.execute("SELECT call_id, position FROM turns WHERE turn_id = ?", (turn_id,)).fetchone()
-        if row is None:
+            raise BadRequestError(f"context {context!r} is out of range: use 0 to 20 turns either side",
+                                  param="context", example="2")
+        found = self.store.turn_in_context(turn_id, context)
+        if found is None:
             raise NotFoundError(f"no turn {turn_id!r} in the archive", "turn ids look like KC-2020Q1:t012")
-        call = self.store.call(row["call_id"])
-        turns = [dict(r) for r in self.store.db.execute(
-            "SELECT turn_id, position, speaker, title, role, section, text FROM turns WHERE call_id = ? "
-            "AND position BETWEEN ? AND ? ORDER BY position",
-            (row["call_id"], row["position"] - context, row["position"] + context))]
+        call_id, turns = found
+        call = self.store.call(call_id)
         turn = next(t for t in turns if t["turn_id"] == turn_id)
         call.pop("participants", None)
         return {"turn": turn, "call": call, "before": [t for t in turns if t["position"] < turn["position"]],
@@ -409,21 +469,17 @@ class Archive:
     def prune_missing(self, root: str | Path) -> list[str]:
         """Delete the calls whose source files lay under root and are gone from disk. Returns their ids."""
         root = str(Path(root).resolve())
-        gone = []
-        for call_id, paths in self.store.db.execute(
-                "SELECT call_id, group_concat(path, char(10)) FROM files GROUP BY call_id").fetchall():
-            files = paths.split("\n")
-            if all(f.startswith(root + os.sep) and not os.path.exists(f) for f in files):
-                gone.append(call_id)
+        gone = [call_id for call_id, files in self.store.sources_by_call().items()
+                if all(f.startswith(root + os.sep) and not os.path.exists(f) for f in files)]
         for call_id in gone:
             self.store.delete_call(call_id)
         return gone
 
     def delete_call(self, call_id: str) -> None:
         if not self.store.delete_call(call_id):
-            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids with `python -m archive calls`")
+            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids of the calls on file",
+                                command="calls")
 
 
 def _with_source_path(t, path: str):
-    from dataclasses import replace
-    return replace(t, source=replace(t.source, path=path))
+    return dataclasses.replace(t, source=dataclasses.replace(t.source, path=path))

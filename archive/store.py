@@ -57,6 +57,7 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writes = 0            # commits through this Store (PRAGMA data_version counts the others')
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -107,6 +108,11 @@ class Store:
             raise
         else:
             self.db.execute("COMMIT")
+            self._writes += 1
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the archive has changed since the last call on this thread (for caches)."""
+        return self._writes, self.db.execute("PRAGMA data_version").fetchone()[0]
 
     # ---- reads -------------------------------------------------------------------------------------------------
 
@@ -149,6 +155,105 @@ class Store:
         return [dict(r) for r in self.db.execute(
             "SELECT chunk_id, turn_id, idx, text, start, \"end\" FROM chunks WHERE call_id = ? ORDER BY chunk_id",
             (call_id,))]
+
+    def call_versions(self) -> dict[str, str]:
+        """A version per stored call: its source files' fingerprints (which change with content, metadata and
+        chunk settings)."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT call_id, group_concat(fingerprint, ',') FROM (SELECT call_id, fingerprint FROM files "
+            "ORDER BY call_id, path) GROUP BY call_id")}
+
+    def call_identities(self) -> list[tuple]:
+        """(call_id, ticker, company, fiscal_quarter) of every call, for reading queries against the archive."""
+        return [tuple(r) for r in self.db.execute("SELECT call_id, ticker, company, fiscal_quarter FROM calls")]
+
+    def periods_of(self, call_ids) -> dict[str, tuple]:
+        """call_id -> (fiscal_year, fiscal_quarter)."""
+        out = {}
+        for part in _batches(sorted(call_ids)):
+            for r in self.db.execute(f"SELECT call_id, fiscal_year, fiscal_quarter FROM calls WHERE call_id IN "
+                                     f"({','.join('?' * len(part))})", part):
+                out[r[0]] = (r[1], r[2])
+        return out
+
+    def calls_per_quarter(self, tickers=(), years: tuple[int, int] | None = None) -> dict[tuple[int, int], int]:
+        """(fiscal_year, fiscal_quarter) -> calls on file, under a ticker and year filter."""
+        sql, args = "SELECT fiscal_year, fiscal_quarter, count(*) FROM calls WHERE fiscal_year IS NOT NULL", []
+        if tickers:
+            sql += f" AND ticker IN ({','.join('?' * len(tickers))})"
+            args += [t.upper() for t in tickers]
+        if years:
+            sql += " AND fiscal_year BETWEEN ? AND ?"
+            args += list(years)
+        return {(r[0], r[1]): r[2] for r in self.db.execute(sql + " GROUP BY 1, 2", args) if r[1]}
+
+    def turn_in_context(self, turn_id: str, context: int) -> tuple[str, list[dict]] | None:
+        """(call_id, the turn and up to `context` turns either side, in order), or None when there is no such
+        turn."""
+        row = self.db.execute("SELECT call_id, position FROM turns WHERE turn_id = ?", (turn_id,)).fetchone()
+        if row is None:
+            return None
+        return row["call_id"], [dict(r) for r in self.db.execute(
+            "SELECT turn_id, position, speaker, title, role, section, text FROM turns WHERE call_id = ? "
+            "AND position BETWEEN ? AND ? ORDER BY position",
+            (row["call_id"], row["position"] - context, row["position"] + context))]
+
+    def hit_rows(self, turn_ids) -> dict[str, dict]:
+        """turn_id -> the turn with its call's metadata and the call's first source file (path)."""
+        out = {}
+        for part in _batches(list(turn_ids)):
+            for r in self.db.execute(
+                    "SELECT t.turn_id, t.call_id, t.position, t.speaker, t.title, t.role, t.section, t.text, "
+                    "k.company, k.ticker, k.fiscal_year, k.fiscal_quarter, k.call_date, "
+                    "(SELECT f.path FROM files f WHERE f.call_id = t.call_id ORDER BY f.path LIMIT 1) AS path "
+                    f"FROM turns t JOIN calls k USING (call_id) WHERE t.turn_id IN ({','.join('?' * len(part))})",
+                    part):
+                out[r["turn_id"]] = dict(r)
+        return out
+
+    def chunk_texts(self, chunk_ids) -> dict[str, str]:
+        out = {}
+        for part in _batches(list(chunk_ids)):
+            out.update((r[0], r[1]) for r in self.db.execute(
+                f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part))
+        return out
+
+    def chunk_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")]
+
+    def passages(self, calls: list[str] | None = None, limit: int | None = None) -> list[dict]:
+        """Every chunk (or those of the given calls) with the call and turn fields the indexes need, in a stable
+        order."""
+        sql = ("SELECT c.chunk_id, c.turn_id, c.call_id, c.text, t.position, t.speaker, t.role, t.section, "
+               "k.ticker, k.company, k.fiscal_year, k.fiscal_quarter, k.call_date "
+               "FROM chunks c JOIN turns t USING (turn_id) JOIN calls k ON k.call_id = c.call_id ")
+        if calls is None:
+            return [dict(r) for r in self.db.execute(sql + "ORDER BY c.call_id, t.position, c.idx" +
+                                                     (f" LIMIT {int(limit)}" if limit else ""))]
+        out = []
+        for part in _batches(sorted(calls)):
+            out += [dict(r) for r in self.db.execute(
+                sql + f"WHERE c.call_id IN ({','.join('?' * len(part))}) ORDER BY c.call_id, t.position, c.idx", part)]
+        return out[:limit] if limit else out
+
+    def sources_by_call(self) -> dict[str, list[str]]:
+        """call_id -> the paths of its source files."""
+        return {r[0]: r[1].split("\n") for r in self.db.execute(
+            "SELECT call_id, group_concat(path, char(10)) FROM files GROUP BY call_id")}
+
+    def turn_text_at(self, file_name: str, position: int) -> str | None:
+        """The text of the turn at a position of the call read from a file (its path, or a path ending in
+        /file_name)."""
+        row = self.db.execute("SELECT t.text FROM turns t JOIN files f ON f.call_id = t.call_id "
+                              "WHERE (f.path = ? OR f.path LIKE ?) AND t.position = ?",
+                              (file_name, "%/" + file_name, int(position))).fetchone()
+        return row[0] if row else None
+
+    def turn_source(self, turn_id: str) -> tuple[str, str] | None:
+        """(the turn's text, its call's first source path)."""
+        row = self.db.execute("SELECT t.text, f.path FROM turns t JOIN files f USING (call_id) WHERE t.turn_id = ? "
+                              "ORDER BY f.path LIMIT 1", (turn_id,)).fetchone()
+        return (row[0], row[1]) if row else None
 
     def stats(self) -> dict:
         one = lambda sql: self.db.execute(sql).fetchone()[0]
@@ -204,14 +309,7 @@ def _call_dict(row: sqlite3.Row, files=None) -> dict:
     return d
 
 
-def passages_sql(calls: list[str] | None = None) -> str:
-    """Every chunk (or those of the given calls) with the call and turn fields the indexes need, in a stable
-    order. Call ids are quoted here, so the list is safe to inline."""
-    where = ""
-    if calls is not None:
-        quoted = ",".join("'" + c.replace("'", "''") + "'" for c in calls)
-        where = f"WHERE c.call_id IN ({quoted}) "
-    return ("SELECT c.chunk_id, c.turn_id, c.call_id, c.text, t.position, t.speaker, t.role, t.section, "
-            "k.ticker, k.company, k.fiscal_year, k.fiscal_quarter, k.call_date "
-            "FROM chunks c JOIN turns t USING (turn_id) JOIN calls k ON k.call_id = c.call_id "
-            + where + "ORDER BY c.call_id, t.position, c.idx")
+def _batches(values: list, size: int = 500):
+    """SQLite takes a bounded number of ? parameters: IN lists go in batches."""
+    for i in range(0, len(values), size):
+        yield values[i:i + size]

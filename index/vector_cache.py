@@ -29,6 +29,12 @@ class VectorCache:
     def count(self, encoder: str) -> int:
         return self.db.execute("SELECT count(*) FROM vectors WHERE encoder = ?", (encoder,)).fetchone()[0]
 
+    def all_vectors(self, encoder: str) -> np.ndarray:
+        """Every cached vector of an encoder, one row each (for benchmarks)."""
+        blobs = [r[0] for r in self.db.execute("SELECT vector FROM vectors WHERE encoder = ?", (encoder,))]
+        return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1) if blobs else \
+            np.zeros((0, 0), np.float32)
+
     def get_many(self, encoder: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         found = {}
         for i in range(0, len(keys), 500):

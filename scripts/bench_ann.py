@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -44,9 +43,11 @@ def main(argv=None) -> int:
     import faiss
     from archive.evaluate import load_queries
     from index.encoders import MiniLMEncoder
-    db = sqlite3.connect(Path(args.home) / "vectors.sqlite3")
-    blobs = [r[0] for r in db.execute("SELECT vector FROM vectors WHERE encoder = 'all-MiniLM-L6-v2'")]
-    allv = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
+    from index.encoders import MINILM
+    from index.vector_cache import VectorCache
+    cache = VectorCache(Path(args.home) / "vectors.sqlite3")
+    allv = cache.all_vectors(MINILM)
+    cache.close()
     enc = MiniLMEncoder()
     qs = enc.encode([q["query"] for q in load_queries(args.queries)])
     rows = []

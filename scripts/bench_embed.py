@@ -26,12 +26,11 @@ def main(argv=None) -> int:
     from archive.config import Settings
     from archive.passages import passage_text
     from archive.service import Archive
-    from archive.store import passages_sql
     files = sorted(p for p in args.corpus.iterdir() if p.suffix in (".txt", ".json"))[args.skip:args.skip + args.calls]
     with tempfile.TemporaryDirectory() as home, \
             Archive.open(Settings(home=Path(home), device=args.device, batch_size=args.batch_size)) as a:
         a.ingest(files)
-        texts = [passage_text(dict(r)) for r in a.store.db.execute(passages_sql())]
+        texts = [passage_text(r) for r in a.store.passages()]
         a.encoder.encode(texts[:args.batch_size], batch_size=args.batch_size)       # warm up
         t0 = time.perf_counter()
         a.encoder.encode(texts, batch_size=args.batch_size)

@@ -41,11 +41,10 @@ def main(argv=None) -> int:
 
     from archive.config import Settings
     from archive.evaluate import load_queries, score, target_texts, to_search
-    from archive.indexes import meta_of
+    from archive.indexes import FILTER_FIELDS, meta_of
     from archive.passages import passage_text
-    from archive.search import FILTER_FIELDS, turn_of
+    from archive.models import parent_of
     from archive.service import Archive
-    from archive.store import passages_sql
     from index import fusion
     from index.vector import VectorIndex
     from index.vector_cache import VectorCache
@@ -89,7 +88,7 @@ def main(argv=None) -> int:
         return encode
 
     archive = Archive.open(Settings(home=Path(args.home)))
-    rows = [dict(r) for r in archive.store.db.execute(passages_sql())]
+    rows = archive.store.passages()
     texts = [passage_text(r) for r in rows]
     torch_enc = archive.encoder
     encoders = {"onnx fp32": onnx_encoder(fp32), "onnx int8": onnx_encoder(int8)}
@@ -118,11 +117,10 @@ def main(argv=None) -> int:
         index = VectorIndex.build([r["chunk_id"] for r in rows], vectors, [meta_of(r) for r in rows], FILTER_FIELDS)
         runs = {}
         for q, v in zip(queries, qvectors):
-            hits = fusion.collapse(index.search(v, to_search(q, "semantic", 10).filters(), 100), turn_of)[:10]
+            hits = fusion.collapse(index.search(v, to_search(q, "semantic", 10).filters(), 100), parent_of)[:10]
             runs[q["id"]] = []
             for turn, _, _ in hits:
-                text, path = archive.store.db.execute("SELECT t.text, f.path FROM turns t JOIN files f USING (call_id) "
-                                                      "WHERE t.turn_id = ?", (turn,)).fetchone()
+                text, path = archive.store.turn_source(turn)
                 runs[q["id"]].append({"file": Path(path).name, "text": text})
         groups = score(queries, runs, texts_of)
         print(f"{name:<10} R@10 / MRR@10  " + "  ".join(f"{g.split('=')[-1]} {v['recall']:.3f} / {v['mrr']:.3f}"

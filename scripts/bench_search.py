@@ -36,13 +36,12 @@ def main(argv=None) -> int:
     from archive.evaluate import load_queries, to_search
     from archive.passages import passage_text
     from archive.service import Archive
-    from archive.store import passages_sql
 
     archive = Archive.open(Settings.from_env(home=args.home))
     queries = load_queries(args.queries)
     archive.search(to_search(queries[0], "hybrid", 10))          # warm up: model, indexes, caches
-    report = {"home": args.home, "queries": len(queries), "passages": archive.indexes.manifest["passages"],
-              "build_seconds": archive.indexes.manifest.get("seconds"), "modes": {}}
+    report = {"home": args.home, "queries": len(queries), "passages": archive.searcher.manifest["passages"],
+              "build_seconds": archive.searcher.manifest.get("seconds"), "modes": {}}
     for mode in args.modes.split(","):
         searches = [to_search(q, mode, 10) for q in queries]
 
@@ -61,7 +60,7 @@ def main(argv=None) -> int:
             f"{args.clients} clients": {"p50": pct(many, 50), "p95": pct(many, 95), "p99": pct(many, 99),
                                         "qps": len(many) / wall}}
     if args.encode_sample:
-        rows = [dict(r) for r in archive.store.db.execute(passages_sql() + f" LIMIT {int(args.encode_sample)}")]
+        rows = archive.store.passages(limit=args.encode_sample)
         texts = [passage_text(r) for r in rows]
         t0 = time.perf_counter()
         archive.encoder.encode(texts, batch_size=archive.settings.batch_size)

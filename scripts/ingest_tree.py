@@ -70,7 +70,7 @@ def main(argv=None) -> int:
 def sync(archive, args) -> tuple[dict, int]:
     """One pass: ingest the tree, prune, reindex. (summary, exit status)."""
     from archive.errors import ArchiveError
-    from archive.indexes import ReindexRunningError
+    from archive.errors import ReindexRunningError
     code = 0
     report = archive.ingest([args.root])
     pruned = archive.prune_missing(args.root) if args.prune else []

@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     from archive.config import Settings
     from archive.errors import ArchiveError
-    from archive.indexes import ReindexRunningError
+    from archive.errors import ReindexRunningError
     from archive.service import Archive
     try:
         settings = Settings.from_env(home=args.home)

@@ -2,6 +2,7 @@
 when it is absent, as in a user's clone."""
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 
 from archive.config import Settings
 from archive.service import Archive
+
+# Commands the tests run (in process or as subprocesses) embed with the small deterministic test encoder unless
+# a test asks for the real model (Settings(encoder="minilm")).
+os.environ.setdefault("ARCHIVE_ENCODER", "hash")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"

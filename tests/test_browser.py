@@ -33,8 +33,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT)}
     run = lambda *a: subprocess.run([sys.executable, "-m", "archive", "--home", str(home), *a], cwd=ROOT, env=env,
                                     capture_output=True, text=True, check=True)
-    run("ingest", str(SAMPLE), "-q")
-    run("reindex", "-q")
+    run("ingest", str(SAMPLE), "-q")          # stores and indexes
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "archive", "--home", str(home), "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -9,7 +9,7 @@ import pytest
 from archive.companies import FILE, GIVEN, WELCOME, canonical, tickers_named
 from archive.config import Settings
 from archive.formats.meta import clean_company, company_from_welcome
-from archive.search import SearchQuery
+from archive.request import SearchRequest
 from archive.service import Archive
 
 
@@ -125,15 +125,15 @@ def test_an_alias_filter_finds_the_calls(acme):
     assert len(acme.calls(company="acme widgets corporation")) == 4
     assert len(acme.calls(company="Acme Widgets", ticker="BOLT")) == 0
     acme.reindex()
-    hits = acme.search(SearchQuery(text="widget sales", company="Acme Widgets Corporation", mode="lexical")).hits
+    hits = acme.search(SearchRequest(text="widget sales", company="Acme Widgets Corporation", mode="lexical")).hits
     assert {h.ticker for h in hits} == {"ACME"} and len({h.call_id for h in hits}) == 4
-    assert acme.search(SearchQuery(text="widget sales", company="Acme Widgets", tickers=("BOLT",),
+    assert acme.search(SearchRequest(text="widget sales", company="Acme Widgets", tickers=("BOLT",),
                                    mode="lexical")).hits == []
 
 
 def test_aliases_feed_the_query_directory(acme):
     acme.reindex()
-    directory = acme.directory(acme.indexes)
+    directory = acme.searcher.directory
     assert directory.interpret("what did Acme Widgets Corporation say about gadgets").tickers == ("ACME",)
     assert directory.interpret("Acme Widgets gadgets").tickers == ("ACME",)
 

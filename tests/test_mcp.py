@@ -19,7 +19,7 @@ pytest.importorskip("mcp")
 def home(tmp_path_factory):
     h = tmp_path_factory.mktemp("mcp")
     env = {**os.environ, "ARCHIVE_ENCODER": "hash"}
-    for args in (["ingest", str(SAMPLE), "-q"], ["reindex", "-q"]):
+    for args in (["ingest", str(SAMPLE), "-q"],):
         subprocess.run([sys.executable, "-m", "archive", "--home", str(h), *args], cwd=ROOT, env=env, check=True,
                        capture_output=True)
     return h

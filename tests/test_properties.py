@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from archive.errors import ArchiveError
 from index.query import QuerySyntaxError, parse, plain
-from web.params import search_query
+from web.params import search_request
 
 QUERYISH = st.lists(st.sampled_from(list('abc XYZ$%.0189"-()*?:~^[]{}\\/&|!\'') + [" OR ", " AND ", " NOT "]),
                     max_size=120).map("".join)
@@ -47,8 +47,8 @@ VALUES = st.one_of(st.text(max_size=30), st.integers(-10**12, 10**12).map(str), 
 @given(st.lists(st.tuples(KEYS, VALUES), max_size=8))
 def test_parameters_parse_or_refuse_clearly(pairs):
     try:
-        q = search_query(MultiDict(pairs))
+        q = search_request(MultiDict(pairs))
     except ArchiveError as e:
-        assert e.status == 400 and e.message and e.hint
+        assert e.status == 400 and e.message and e.hint_for("api")
     else:
         assert 1 <= q.limit <= 100 and 0 <= q.offset < 100

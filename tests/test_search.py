@@ -6,7 +6,7 @@ import pytest
 
 from archive.config import Settings
 from archive.errors import BadRequestError
-from archive.search import SearchQuery
+from archive.request import SearchRequest
 from archive.service import Archive
 
 from .conftest import SAMPLE
@@ -26,36 +26,45 @@ def test_filters_hold_in_every_leg(sample, mode):
     cases = [
         (dict(tickers=("KC",)), lambda h: h.ticker == "KC"),
         (dict(tickers=("KC", "YETI")), lambda h: h.ticker in ("KC", "YETI")),
-        (dict(years=(2020, 2020), quarter=3), lambda h: h.year == 2020 and h.quarter == 3),
+        (dict(years=(2020, 2020), quarters=(3,)), lambda h: h.year == 2020 and h.quarter == 3),
         (dict(role="analyst"), lambda h: h.role == "analyst"),
         (dict(section="prepared"), lambda h: h.section == "prepared"),
         (dict(speaker="haijian he"), lambda h: h.speaker == "Haijian He"),
         (dict(company="Danaher Corp"), lambda h: h.company == "Danaher Corp"),
     ]
     for filters, ok in cases:
-        res = sample.search(SearchQuery("revenue growth margin", mode=mode, limit=20, **filters))
+        res = sample.search(SearchRequest("revenue growth margin", mode=mode, limit=20, **filters))
         assert res.hits, (mode, filters)
         assert all(ok(h) for h in res.hits), (mode, filters)
-    none = sample.search(SearchQuery("revenue", mode=mode, years=(2010, 2011)))
+    none = sample.search(SearchRequest("revenue", mode=mode, years=(2010, 2011)))
     assert none.hits == [] and none.total == 0
 
 
 def test_one_ticker_filter_keeps_vector_recall(sample):
     """With a selective filter the vector leg searches the matching rows exactly: it returns every KC turn that
     an unfiltered exhaustive search would rank, not a thinned-out subset."""
-    res = sample.search(SearchQuery("cloud", mode="semantic", tickers=("KC",), limit=100))
+    res = sample.search(SearchRequest("cloud", mode="semantic", tickers=("KC",), limit=100))
     kc_turns = len(sample.get_call("KC-2020Q1")["turns"])
     assert res.total == kc_turns
 
 
 def test_hit_shape(sample):
-    res = sample.search(SearchQuery("enterprise cloud revenue", tickers=("KC",)))
+    res = sample.search(SearchRequest("enterprise cloud revenue", tickers=("KC",)))
     h = res.hits[0]
-    d = h.to_dict()
-    for key in ("turn_id", "call_id", "company", "ticker", "year", "quarter", "date", "speaker", "role", "section",
-                "position", "source_file", "passage", "snippet", "score", "lexical_rank", "lexical_score",
-                "semantic_rank", "semantic_score", "chunk_id", "text"):
-        assert key in d
+    call = sample.get_call(h.call_id)
+    turn = call["turns"][h.position]
+    # the hit is the stored turn, with its call's metadata
+    assert (h.turn_id, h.speaker, h.role, h.section, h.text) == (turn["turn_id"], turn["speaker"], turn["role"],
+                                                                turn["section"], turn["text"])
+    assert (h.company, h.ticker, h.year, h.quarter, h.date) == (call["company"], call["ticker"], call["fiscal_year"],
+                                                               call["fiscal_quarter"], call["call_date"])
+    # ranks and scores of the legs that found it; the fused scores fall down the page
+    assert h.lexical_rank or h.semantic_rank
+    assert (h.lexical_rank is None) == (h.lexical_score is None) and (h.semantic_rank is None) == (h.semantic_score is None)
+    assert [x.score for x in res.hits] == sorted((x.score for x in res.hits), reverse=True)
+    assert h.citation.startswith("Kingsoft Cloud Q1 2020 earnings call, " + h.speaker)
+    assert h.url.endswith(f"/calls/KC-2020Q1?turn={h.turn_id}#{h.turn_id.split(':')[1]}")
+    assert h.to_dict()["turn_id"] == h.turn_id
     assert h.turn_id.startswith("KC-2020Q1:t") and h.chunk_id.startswith(h.turn_id + ":c")
     assert h.source_file == "kingsoft-cloud-2020-q1.txt"
     assert "<mark>" in h.snippet and h.passage in h.text
@@ -64,36 +73,36 @@ def test_hit_shape(sample):
 
 
 def test_snippets_are_escaped():
-    from archive.search import snippet
+    from archive.snippets import snippet
     from index.lexical import stem_word
-    s = snippet('Margins <script>alert("x")</script> & \'quotes\' rose.', {stem_word("margin")}, stem_word)
+    s = snippet('Margins <script>alert("x")</script> & \'quotes\' rose.', {stem_word("margin")})
     assert "<script>" not in s and "&lt;script&gt;" in s and "&quot;" in s and "&#x27;" in s
     assert "<mark>Margins</mark>" in s
 
 
 def test_pages_come_from_one_fixed_window(sample):
     q = dict(text="revenue growth guidance", limit=5)
-    whole = [h.turn_id for h in sample.search(SearchQuery(**{**q, "limit": 20})).hits]
-    paged = [h.turn_id for off in (0, 5, 10, 15) for h in sample.search(SearchQuery(**q, offset=off)).hits]
+    whole = [h.turn_id for h in sample.search(SearchRequest(**{**q, "limit": 20})).hits]
+    paged = [h.turn_id for page in (1, 2, 3, 4) for h in sample.search(SearchRequest(**q, page=page)).hits]
     assert paged == whole
 
 
 def test_weighted_fusion_and_shape(sample):
     def weight(text):
-        return sample.search(SearchQuery(text, fusion="weighted")).weights["lexical"]
+        return sample.search(SearchRequest(text, fusion="weighted")).weights["lexical"]
     assert weight("$0.83 EPS") == 0.9 and weight('"constant currency" growth in the cloud business') == 0.9
     assert weight("Watchman FLX") == 0.8
     assert weight("sees 2021 adjusted earnings per share guidance") == 0.6
     assert weight("why did the company expect demand to recover later this year") == 0.3
-    assert sample.search(SearchQuery("margin", fusion="rrf")).weights == {"fusion": "rrf", "k": 60}
-    res = sample.search(SearchQuery("margin", fusion="weighted", lexical_weight=1.0))
+    assert sample.search(SearchRequest("margin", fusion="rrf")).weights == {"fusion": "rrf", "k": 60}
+    res = sample.search(SearchRequest("margin", fusion="weighted", lexical_weight=1.0))
     assert all(h.lexical_rank for h in res.hits)
 
 
 def test_phrases_and_exclusions(sample):
-    res = sample.search(SearchQuery('"enterprise cloud"', mode="lexical", limit=50))
+    res = sample.search(SearchRequest('"enterprise cloud"', mode="lexical", limit=50))
     assert res.hits and all("enterprise cloud" in h.text.lower() for h in res.hits)
-    res = sample.search(SearchQuery("cloud -enterprise", mode="lexical", limit=50))
+    res = sample.search(SearchRequest("cloud -enterprise", mode="lexical", limit=50))
     assert res.hits and all("enterprise" not in h.passage.lower() for h in res.hits)
 
 
@@ -101,51 +110,58 @@ def test_phrases_and_exclusions(sample):
     (dict(text="*"), "wildcards"),
     (dict(text="margin", limit=0), "limit 0 is out of range"),
     (dict(text="margin", limit=1000), "limit 1000 is out of range"),
-    (dict(text="margin", offset=500), "offset 500 is out of range"),
+    (dict(text="margin", page=500), "page 500 is out of range"),
+    (dict(text="margin", page=11), "page 11 is past the 100 results"),
     (dict(text="margin", mode="fuzzy"), "mode 'fuzzy'"),
     (dict(text="margin", role="ceo"), "role 'ceo'"),
-    (dict(text="margin", quarter=5), "quarter 5 is not 1-4"),
+    (dict(text="margin", quarters=(5,)), "quarter 5 is out of range"),
     (dict(text="margin", years=(2021, 2019)), "year range 2021-2019"),
     (dict(text="margin", tickers=("A;DROP",)), "is not a ticker"),
 ])
 def test_bad_parameters(sample, bad, message):
     with pytest.raises(BadRequestError) as e:
-        sample.search(SearchQuery(**bad))
-    assert message in e.value.message and e.value.hint
+        sample.search(SearchRequest(**bad))
+    assert message in e.value.message and e.value.hint_for("cli")
 
 
 def test_snippet_for_a_hit_found_by_meaning_takes_the_closest_sentence():
-    from archive.search import snippet
+    from archive.snippets import snippet
     from index.lexical import stem_word
+    from archive.snippets import closest_sentences
+    import numpy as np
     passage = "We opened stores. Shoppers came back in spring. Costs fell."
-    picked = []
+    embedded = []
 
-    def closest(sentences):
-        picked.append(sentences)
-        return 1
-    assert snippet(passage, {"demand"}, stem_word, closest=closest) == "Shoppers came back in spring."
-    assert picked == [["We opened stores.", "Shoppers came back in spring.", "Costs fell."]]
-    assert snippet(passage, {stem_word("costs")}, stem_word, closest=closest) == "<mark>Costs</mark> fell."
-    assert len(picked) == 1              # a sentence sharing a word needs no embedding
+    def encode(sentences):
+        embedded.append(sentences)
+        return np.eye(3, dtype=np.float32)[:len(sentences)]
+    # the query vector is nearest the second sentence
+    closest = closest_sentences([("t1", passage)], {"demand"}, encode, np.array([0, 1, 0], np.float32))
+    assert closest == {"t1": 1} and embedded == [["We opened stores.", "Shoppers came back in spring.", "Costs fell."]]
+    assert snippet(passage, {"demand"}, closest=closest["t1"]) == "Shoppers came back in spring."
+    # a sentence sharing a word needs no embedding, and is taken over the closest one
+    assert closest_sentences([("t1", passage)], {stem_word("costs")}, encode, np.ones(3, np.float32)) == {}
+    assert snippet(passage, {stem_word("costs")}, closest=1) == "<mark>Costs</mark> fell."
+    assert len(embedded) == 1
 
 
 def test_a_company_the_query_names_is_preferred_not_required(sample):
-    named = sample.search(SearchQuery("Danaher revenue growth", limit=100))
+    named = sample.search(SearchRequest("Danaher revenue growth", limit=100))
     assert named.weights["interpreted"]["tickers"] == ["DHR"]
     assert named.hits[0].ticker == "DHR"
     assert {h.ticker for h in named.hits} - {"DHR"}           # other companies still show below
-    literal = sample.search(SearchQuery("Danaher revenue growth", limit=20, interpret=False))
+    literal = sample.search(SearchRequest("Danaher revenue growth", limit=20, interpret=False))
     assert "interpreted" not in literal.weights
     # an explicit filter replaces the preference
-    kc = sample.search(SearchQuery("Danaher revenue growth", tickers=("KC",)))
+    kc = sample.search(SearchRequest("Danaher revenue growth", tickers=("KC",)))
     assert "interpreted" not in kc.weights and all(h.ticker == "KC" for h in kc.hits)
     for mode in ("lexical", "semantic"):
-        assert sample.search(SearchQuery("Danaher revenue growth", mode=mode)).hits[0].ticker == "DHR"
+        assert sample.search(SearchRequest("Danaher revenue growth", mode=mode)).hits[0].ticker == "DHR"
 
 
 def test_a_quarter_the_query_names_is_preferred(sample):
-    res = sample.search(SearchQuery("third quarter revenue growth", limit=5))
+    res = sample.search(SearchRequest("third quarter revenue growth", limit=5))
     assert res.weights["interpreted"]["quarter"] == 3
     assert [h.quarter for h in res.hits[:3]] == [3, 3, 3]
-    explicit = sample.search(SearchQuery("third quarter revenue growth", quarter=1, limit=5))
+    explicit = sample.search(SearchRequest("third quarter revenue growth", quarters=(1,), limit=5))
     assert "interpreted" not in explicit.weights and {h.quarter for h in explicit.hits} == {1}

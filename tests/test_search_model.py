@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from archive.config import Settings
-from archive.search import SearchQuery
+from archive.request import SearchRequest
 from archive.service import Archive
 
 from .conftest import SAMPLE
@@ -34,21 +34,21 @@ def test_the_model_embeds_offline_and_normalised(real):
 
 def test_a_paraphrase_finds_the_turn_by_meaning(real):
     # Yulin Wang on customers using several cloud vendors; the query shares no distinctive word with the turn.
-    q = SearchQuery("companies spreading workloads across several cloud vendors for neutrality",
+    q = SearchRequest("companies spreading workloads across several cloud vendors for neutrality",
                     tickers=("KC",), mode="semantic", limit=3)
     assert "KC-2020Q1:t002" in [h.turn_id for h in real.search(q).hits]
-    hybrid = real.search(SearchQuery(q.text, tickers=("KC",), limit=5))
+    hybrid = real.search(SearchRequest(q.text, tickers=("KC",), limit=5))
     assert "KC-2020Q1:t002" in [h.turn_id for h in hybrid.hits]
 
 
 def test_hybrid_reports_both_legs(real):
-    res = real.search(SearchQuery("enterprise cloud revenue growth", tickers=("KC",), limit=10))
+    res = real.search(SearchRequest("enterprise cloud revenue growth", tickers=("KC",), limit=10))
     assert any(h.lexical_rank and h.semantic_rank for h in res.hits)
     assert res.hits[0].snippet
 
 
 def test_reindex_reuses_cached_vectors(real):
-    before = real.indexes.manifest["passages"]
+    before = real.searcher.manifest["passages"]
     assert real.reindex().outcome == "up-to-date"
     result = real.reindex(full=True)
     assert result.outcome == "built" and result.manifest["passages"] == before

@@ -5,6 +5,7 @@ import pytest
 
 from archive.config import Settings
 from archive.service import Archive
+from archive.request import SearchRequest
 from web import create_app
 
 from .conftest import SAMPLE
@@ -70,7 +71,7 @@ def test_calls_call_turn_health_stats(client):
     ("/api/search?q=margin&years=2021-2019", 400, "year range"),
     ("/api/search?q=margin&q=other", 400, "given 2 times"),
     ("/api/search?q=margin&role=ceo", 400, "role 'ceo'"),
-    ("/api/search?q=margin&quarter=7", 400, "is not 1-4"),
+    ("/api/search?q=margin&quarter=7", 400, "quarter 7 is out of range: use 1 to 4"),
     ("/api/search?q=margin&interpret=yes", 400, "'interpret' must be 0 or 1"),
     ("/api/search?q=" + "x" * 100_000, 400, "too long"),
     ("/api/calls/NOPE-2020Q1", 404, "no call"),
@@ -101,7 +102,7 @@ def test_trend_counts_what_was_said(client):
     from flask import current_app
     with client.application.app_context():
         a = current_app.config["ARCHIVE"]
-        t = a.trend("cloud")
+        t = a.trend(SearchRequest("cloud"))
     q1 = next(x for x in t["quarters"] if x["period"] == "2020Q1")
     # 'cloud' is in the Kingsoft Cloud context of all 28 turns, but said in fewer of them
     assert 0 < q1["turns"] < 28 and q1["calls"] == 1 and q1["calls_on_file"] == 2 and q1["share"] == 0.5

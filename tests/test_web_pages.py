@@ -43,7 +43,7 @@ def test_search_page_with_filters(client):
 def test_landing_empty_and_error_states(client):
     assert "Search what was said on 12 earnings calls" in client.get("/").get_data(as_text=True)
     html = client.get("/?q=margins&ticker=KC&years=2019").get_data(as_text=True)
-    assert "No results for <b>margins</b> in KC 2019" in html and "results without the year filter" in html
+    assert "Nothing matches <b>margins</b> in KC 2019" in html and "results without the year filter" in html
     r = client.get("/?q=*wild*")
     assert r.status_code == 400 and "wildcards" in r.get_data(as_text=True)
 

@@ -1,5 +1,6 @@
-"""The Flask app over the Archive service: JSON API (and, next, the pages). create_app(settings=None, *,
-archive=None)."""
+"""The Flask app over the Archive service: the pages (web/pages.py) and the JSON API (web/api.py), with one
+error translation (web/errors.py), an API key beyond loopback, a bound on searches in flight and security
+headers. create_app(settings=None, *, archive=None)."""
 from __future__ import annotations
 
 from flask import Flask

@@ -1,11 +1,12 @@
-"""The JSON API under /api/: search, calls, turns, health, stats."""
+"""The JSON API under /api/: search, trend, calls, turns, health, stats, and the connector pair."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
 from archive.errors import BadRequestError
+from archive.request import TREND_FIELDS
 
-from .params import _int, _one, search_query
+from .params import int_value, one_value, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -16,15 +17,15 @@ def archive():
 
 @bp.get("/search")
 def search():
-    results = archive().search(search_query(request.args))
+    results = archive().search(search_request(request.args))
     return jsonify(results.to_dict())
 
 
 @bp.get("/calls")
 def calls():
-    ticker = _one(request.args, "ticker")
-    year = _int(request.args, "year", 1900, 2200)
-    rows = archive().calls(ticker=ticker, year=year, company=_one(request.args, "company"))
+    ticker = one_value(request.args, "ticker")
+    year = int_value(request.args, "year", 1900, 2200)
+    rows = archive().calls(ticker=ticker, year=year, company=one_value(request.args, "company"))
     return jsonify({"calls": rows, "total": len(rows)})
 
 
@@ -35,21 +36,22 @@ def call(call_id):
 
 @bp.get("/turns/<path:turn_id>")
 def turn(turn_id):
-    context = _int(request.args, "context", 0, 20, 0)
+    context = int_value(request.args, "context", 0, 20, 0)
     return jsonify(archive().get_turn(turn_id, context))
 
 
 @bp.get("/health")
 def health():
+    """Liveness (this answers), readiness (the live index is open and the model loaded: searches are answered at
+    full speed) and whether every stored call is searchable."""
     a = archive()
-    status = {"status": "ok", "calls": a.stats()["calls"]}
-    try:
-        status["index"] = a.indexes.name
-        if a.index_error is not None:           # a newer generation was refused; this one keeps serving
-            status["index_error"] = a.index_error.message
-    except Exception as e:          # the store answers even when no index is built yet
-        status["index"] = None
-        status["index_error"] = getattr(e, "message", str(e))
+    ready = a.readiness()
+    status = {"status": "ok", "ready": ready["ready"], "calls": a.stats()["calls"], "index": ready["index"]}
+    if ready["index_error"]:
+        status["index_error"] = ready["index_error"]
+    notice = a.pending_notice()
+    if notice is not None:
+        status["notice"] = {"message": notice.message, "hint": notice.hint_for("api")}
     return jsonify(status)
 
 
@@ -62,10 +64,7 @@ def stats():
 
 @bp.get("/trend")
 def trend():
-    from .params import _years, tickers
-    args = request.args
-    q = _one(args, "q", "")
-    return jsonify(archive().trend(q, tickers(args), _years(args)))
+    return jsonify(archive().trend(search_request(request.args, TREND_FIELDS, mode="lexical")))
 
 
 @bp.get("/openapi.json")
@@ -77,16 +76,16 @@ def openapi():
 @bp.get("/connector/search")
 def connector_search():
     """The search half of the search/fetch pair that connector-style chat clients expect."""
-    from archive.search import SearchQuery
-    query = _one(request.args, "query", "") or _one(request.args, "q", "")
-    res = archive().search(SearchQuery(text=query, limit=_int(request.args, "limit", 1, 50, 10)).validated())
+    from archive.request import SearchRequest
+    query = one_value(request.args, "query", "") or one_value(request.args, "q", "")
+    res = archive().search(SearchRequest.build(text=query, limit=int_value(request.args, "limit", 1, 50, 10)))
     return jsonify({"results": [{"id": h.turn_id, "title": h.citation, "url": h.url} for h in res.hits]})
 
 
 @bp.get("/connector/fetch")
 def connector_fetch():
     """The fetch half: one result by id, with its text and metadata."""
-    turn_id = _one(request.args, "id", "")
+    turn_id = one_value(request.args, "id", "")
     if not turn_id:
         raise BadRequestError("parameter 'id' is required", "pass an id from /api/connector/search")
     t = archive().get_turn(turn_id, 0)

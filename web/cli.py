@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from archive.cli import _archive, handles_errors
-from archive.errors import ArchiveError
+from archive.cli import handles_errors, open_archive
+from archive.errors import CLI
 
 
 @click.command()
@@ -18,23 +18,33 @@ from archive.errors import ArchiveError
 @click.pass_context
 @handles_errors
 def serve(ctx, host, port, threads, max_in_flight):
-    """Serve the JSON API (and the pages, as they come) with waitress. Debug is always off."""
+    """Serve the pages and the JSON API with waitress (debug always off). The model and the live index are loaded
+    before the port opens, so the first search is as fast as the tenth."""
     from waitress import serve as waitress_serve
 
     from . import create_app
-    archive = _archive(ctx)
-    try:
-        archive.indexes
-    except ArchiveError as e:
-        click.echo(f"warning: {e.message} (search answers 503 until then; {e.hint})", err=True)
     from .security import require_key_beyond_loopback
+    archive = open_archive(ctx)
     require_key_beyond_loopback(host, archive.settings.api_key)
+    _warm(archive)
     app = create_app(archive=archive, max_in_flight=max_in_flight)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving {archive.stats()['calls']} calls: open http://{shown}:{port}/ "
                f"(API: http://{shown}:{port}/api, OpenAPI: /api/openapi.json; Ctrl-C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=64 * 1024,
                    ident="earnings-archive")
+
+
+def _warm(archive) -> None:
+    """Load the model and open the live index before accepting requests; say what is not ready."""
+    click.echo("loading the search index and the model ...", err=True)
+    ready = archive.warm()
+    if not ready["ready"]:
+        e = archive.readiness_error()
+        click.echo(f"warning: {e.message}; searches answer 503 until then (hint: {e.hint_for(CLI)})", err=True)
+    notice = archive.pending_notice()
+    if notice is not None:
+        click.echo(f"note: {notice.message} (hint: {notice.hint_for(CLI)})", err=True)
 
 
 @click.command()
@@ -48,8 +58,9 @@ def mcp(ctx, http_mode, host, port):
     ARCHIVE_API_KEY is set, in which case every request needs the X-API-Key header)."""
     from .mcp_server import build_server
     from .security import require_key_beyond_loopback
-    archive = _archive(ctx)
+    archive = open_archive(ctx)
     server = build_server(archive)
+    _warm(archive)
     if not http_mode:
         server.run("stdio")
         return

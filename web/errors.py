@@ -1,25 +1,33 @@
-"""One error shape for every failure of the API: {"error": {"code", "message", "hint"}} with the right status;
-never an HTML page or a traceback to an API client."""
+"""The web's one translation of errors: an ArchiveError answers with the HTTP status its class declares, as
+{"error": {"code", "message", "hint"}} under /api (hint worded for the API) and as a page otherwise (hint worded
+for a person, never a shell command); never an HTML page or a traceback to an API client."""
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from archive.errors import ArchiveError
+from archive.errors import API, PAGE, ArchiveError
 
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, code: str, message: str, hint: str | None = None):
-    if not request.path.startswith("/api"):          # a person in a browser gets a page
-        from types import SimpleNamespace
+def for_page(e: ArchiveError) -> SimpleNamespace:
+    """What a page shows of an error: its message and its hint in a person's terms."""
+    return SimpleNamespace(message=e.message, hint=e.hint_for(PAGE), status=e.status)
 
+
+def error_response(status: int, code: str, message: str, hint: str | None = None, param: str | None = None):
+    if not request.path.startswith("/api"):          # a person in a browser gets a page
         from flask import make_response, render_template
         return make_response(render_template("base.html", error=SimpleNamespace(message=message, hint=hint)),
                              status)
-    resp = jsonify({"error": {"code": code, "message": message, "hint": hint}})
+    body = {"code": code, "message": message, "hint": hint}
+    if param:
+        body["param"] = param
+    resp = jsonify({"error": body})
     resp.status_code = status
     return resp
 
@@ -27,7 +35,8 @@ def error_response(status: int, code: str, message: str, hint: str | None = None
 def register(app):
     @app.errorhandler(ArchiveError)
     def archive_error(e: ArchiveError):
-        return error_response(e.status, e.code, e.message, e.hint)
+        door = API if request.path.startswith("/api") else PAGE
+        return error_response(e.status, e.code, e.message, e.hint_for(door), e.param)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

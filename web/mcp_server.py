@@ -3,12 +3,15 @@ streamable HTTP), over the same Archive service as the web app. Every tool is re
 its input bounds and its output schema, and answers a bad argument with a tool error a model can act on."""
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from archive.errors import ArchiveError
-from archive.search import SearchQuery
+from archive import request as declared
+from archive.errors import MCP, ArchiveError
+from archive.models import TICKER_PATTERN, period_text
+from archive.request import SearchRequest
 from archive.service import Archive
 
 INSTRUCTIONS = (
@@ -108,7 +111,56 @@ class TrendOutput(BaseModel):
 
 
 def _period(year, quarter) -> str:
-    return f"Q{quarter} {year}" if year and quarter else (str(year) if year else "unknown")
+    return period_text(year, quarter, "unknown")
+
+
+def _annotation(fd):
+    """(type annotation, default) of one declared request field as an MCP tool argument."""
+    d = fd.help
+    if fd.kind == declared.TEXT:
+        return Annotated[str, Field(min_length=1, max_length=fd.max_length, description=d)], inspect.Parameter.empty
+    if fd.kind == declared.YEAR_RANGE:
+        year = Annotated[int, Field(ge=int(fd.lo), le=int(fd.hi))]
+        return Annotated[list[year] | None, Field(min_length=1, max_length=2, description=(
+            d + " [2021] for one year, [2019, 2021] for a range."))], None
+    if fd.kind == declared.BOOL:
+        return Annotated[bool, Field(description=d)], fd.default
+    if fd.kind == declared.CHOICE:
+        choice = Literal[tuple(fd.choices)]
+        return (Annotated[choice, Field(description=d)], fd.default) if fd.default is not None else \
+            (Annotated[choice | None, Field(description=d)], None)
+    if fd.kind in (declared.INT, declared.FLOAT):
+        kind = int if fd.kind == declared.INT else float
+        lo, hi, default = fd.lo, fd.hi, fd.default
+        if fd.name == "limit":
+            default, hi = declared.CHAT_LIMIT
+        item = Annotated[kind, Field(ge=kind(lo), le=kind(hi))]
+        if fd.many:
+            return Annotated[list[item] | None, Field(max_length=fd.max_items, description=d)], None
+        return (Annotated[item, Field(description=d)], default) if default is not None else \
+            (Annotated[item | None, Field(description=d)], None)
+    text = Annotated[str, Field(max_length=fd.max_length, pattern=f"^{fd.pattern}$" if fd.pattern else None)]
+    if fd.many:
+        return Annotated[list[text] | None, Field(max_length=fd.max_items, description=d)], None
+    return Annotated[text | None, Field(description=d)], None
+
+
+def request_signature(names=None, returns=None) -> inspect.Signature:
+    """The MCP tool signature of the declared request fields (archive/request.py); the SDK derives the tool's
+    input schema from it."""
+    params = []
+    for fd in declared.fields(names):
+        if fd.mcp == "":
+            continue
+        annotation, default = _annotation(fd)
+        params.append(inspect.Parameter(fd.mcp_name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                                        default=default))
+    return inspect.Signature(params, return_annotation=returns)
+
+
+def request_from_tool(arguments: dict, names=None, **fixed) -> SearchRequest:
+    by_mcp = {fd.mcp_name: fd.attr for fd in declared.fields(names)}
+    return SearchRequest.build(**{by_mcp[k]: v for k, v in arguments.items()}, **fixed)
 
 
 def _turn(t: dict) -> TurnText:
@@ -124,41 +176,22 @@ def build_server(archive: Archive):
     read_only = ToolAnnotations(readOnlyHint=True, idempotentHint=True, destructiveHint=False, openWorldHint=False)
 
     def failing(e: ArchiveError):
-        return ToolError(f"{e.message}" + (f" ({e.hint})" if e.hint else ""))
+        hint = e.hint_for(MCP)
+        return ToolError(f"{e.message}" + (f" ({hint})" if hint else ""))
 
-    @server.tool(annotations=read_only, structured_output=True)
-    def search_transcripts(
-        query: Annotated[str, Field(min_length=1, max_length=500, description=(
-            'What to find: plain words or a question ("why did gross margin fall"), "exact phrases", '
-            "-excluded words, a OR b."))],
-        tickers: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9.\-]{1,12}$")]] | None,
-                           Field(max_length=20, description="Only these tickers, e.g. [\"KC\"].")] = None,
-        years: Annotated[list[Annotated[int, Field(ge=1900, le=2200)]] | None, Field(
-            min_length=1, max_length=2, description="Fiscal year [2021] or inclusive range [2019, 2021].")] = None,
-        quarters: Annotated[list[Literal[1, 2, 3, 4]] | None, Field(description="Fiscal quarters.")] = None,
-        speaker: Annotated[str | None, Field(max_length=200, description="Exact speaker name.")] = None,
-        role: Annotated[Literal["executive", "analyst", "operator"] | None, Field(
-            description="Only executives (management) or analysts (questions).")] = None,
-        section: Annotated[Literal["prepared", "qa"] | None, Field(
-            description="prepared remarks or qa (questions and answers).")] = None,
-        mode: Annotated[Literal["hybrid", "lexical", "semantic"], Field(
-            description="hybrid (default) combines exact words and meaning.")] = "hybrid",
-        limit: Annotated[int, Field(ge=1, le=25, description="Hits to return.")] = 8,
-    ) -> SearchOutput:
+    def search_transcripts(**arguments) -> SearchOutput:
         """Search earnings-call transcripts for what was said, by meaning and by exact words. Returns speaker
         turns (best passage each) with company, period, speaker and role, a citation string and a link."""
         try:
-            yr = (years[0], years[-1]) if years else None
-            q = SearchQuery(text=query, tickers=tuple(tickers or ()), years=yr,
-                            quarter=quarters[0] if quarters and len(quarters) == 1 else (tuple(quarters) if quarters else None),
-                            speaker=speaker, role=role, section=section, mode=mode, limit=limit)
-            res = archive.search(q)
+            res = archive.search(request_from_tool(arguments))
         except ArchiveError as e:
             raise failing(e) from None
         return SearchOutput(total=res.total, hits=[Hit(
             turn_id=h.turn_id, call_id=h.call_id, company=h.company, ticker=h.ticker, period=_period(h.year, h.quarter),
             date=h.date, speaker=h.speaker, title=h.title, role=h.role, section=h.section, passage=h.passage,
             citation=h.citation, url=h.url) for h in res.hits])
+    search_transcripts.__signature__ = request_signature(returns=SearchOutput)
+    server.tool(annotations=read_only, structured_output=True)(search_transcripts)
 
     @server.tool(annotations=read_only, structured_output=True)
     def get_turn(
@@ -198,7 +231,7 @@ def build_server(archive: Archive):
 
     @server.tool(annotations=read_only, structured_output=True)
     def list_calls(
-        ticker: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9.\-]{1,12}$", description="Only this ticker.")] = None,
+        ticker: Annotated[str | None, Field(pattern=f"^{TICKER_PATTERN}$", description="Only this ticker.")] = None,
         year: Annotated[int | None, Field(ge=1900, le=2200, description="Only this fiscal year.")] = None,
     ) -> CallsOutput:
         """List the calls in the archive (id, company, ticker, fiscal period, date, number of turns)."""
@@ -208,20 +241,16 @@ def build_server(archive: Archive):
             period=_period(r["fiscal_year"], r["fiscal_quarter"]), date=r["call_date"], turns=r["n_turns"])
             for r in rows[:500]])
 
-    @server.tool(annotations=read_only, structured_output=True)
-    def term_trend(
-        query: Annotated[str, Field(min_length=1, max_length=500, description="Words or \"a phrase\" to count.")],
-        tickers: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9.\-]{1,12}$")]] | None,
-                           Field(max_length=20)] = None,
-        years: Annotated[list[Annotated[int, Field(ge=1900, le=2200)]] | None, Field(min_length=1, max_length=2)] = None,
-    ) -> TrendOutput:
+    def term_trend(**arguments) -> TrendOutput:
         """How often a topic comes up per fiscal quarter: calls mentioning it out of the calls on file."""
         try:
-            t = archive.trend(query, tuple(tickers or ()), (years[0], years[-1]) if years else None)
+            t = archive.trend(request_from_tool(arguments, declared.TREND_FIELDS, mode="lexical"))
         except ArchiveError as e:
             raise failing(e) from None
-        return TrendOutput(query=query, quarters=[Quarter(
+        return TrendOutput(query=t["query"], quarters=[Quarter(
             period=_period(x["year"], x["quarter"]), calls_mentioning=x["calls"], calls_on_file=x["calls_on_file"],
             share=x["share"], turns=x["turns"]) for x in t["quarters"]])
+    term_trend.__signature__ = request_signature(declared.TREND_FIELDS, returns=TrendOutput)
+    server.tool(annotations=read_only, structured_output=True)(term_trend)
 
     return server

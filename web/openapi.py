@@ -1,6 +1,9 @@
-"""The OpenAPI 3.1 document of the JSON API (kept true by tests/test_web_api.py, which compares it with the
-app's routes)."""
+"""The OpenAPI 3.1 document of the JSON API: the search parameters are generated from the declared request
+(archive/request.py); tests/test_web_api.py compares the routes with the app's, tests/test_request.py the
+parameters with the declaration."""
 from __future__ import annotations
+
+from archive.request import BOOL, CHOICE, FLOAT, INT, TEXT, TREND_FIELDS, YEAR_RANGE, fields
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -9,25 +12,41 @@ def _param(name, schema, description, required=False, where="query"):
     return {"name": name, "in": where, "required": required, "description": description, "schema": schema}
 
 
-SEARCH_PARAMS = [
-    _param("q", {"type": "string", "maxLength": 500}, 'Words, "exact phrases", -excluded, a OR b.', True),
-    _param("ticker", {"type": "string"}, "Ticker(s): repeat or comma-separate."),
-    _param("company", {"type": "string"}, "Company name (any case): the canonical name or any alias of it."),
-    _param("year", {"type": "integer", "minimum": 1900, "maximum": 2200}, "Fiscal year."),
-    _param("years", {"type": "string", "pattern": r"^\d{4}(-\d{4})?$"}, "Fiscal years, e.g. 2019-2021."),
-    _param("quarter", {"type": "integer", "minimum": 1, "maximum": 4}, "Fiscal quarter."),
-    _param("speaker", {"type": "string"}, "Exact speaker name (any case)."),
-    _param("role", {"type": "string", "enum": ["executive", "analyst", "operator", "unknown"]}, "Speaker role."),
-    _param("section", {"type": "string", "enum": ["prepared", "qa"]}, "Prepared remarks or Q&A."),
-    _param("mode", {"type": "string", "enum": ["hybrid", "lexical", "semantic"], "default": "hybrid"}, "Search mode."),
-    _param("fusion", {"type": "string", "enum": ["weighted", "rrf"], "default": "weighted"}, "Hybrid fusion."),
-    _param("lexical_weight", {"type": "number", "minimum": 0, "maximum": 1}, "Weighted fusion's lexical share."),
-    _param("interpret", {"type": "string", "enum": ["0", "1"], "default": "1"},
-           "1: also search the calls of companies the query names and prefer the fiscal quarter it names; "
-           "0: take the words literally."),
-    _param("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Hits per page."),
-    _param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page within the first 100 results."),
-]
+def request_params(names=None) -> list[dict]:
+    """The query parameters of the declared search request fields (archive/request.py)."""
+    out = []
+    for fd in fields(names):
+        if fd.kind == YEAR_RANGE:
+            out.append(_param("year", {"type": "integer", "minimum": int(fd.lo), "maximum": int(fd.hi)},
+                              "Only this fiscal year."))
+            out.append(_param("years", {"type": "string", "pattern": r"^\d{4}(-\d{4})?$"},
+                              f"{fd.help} e.g. {fd.example}."))
+            continue
+        out.append(_param(fd.name, _schema(fd), fd.help + (" Repeat or comma-separate." if fd.many else ""),
+                          required=fd.kind == TEXT))
+    return out
+
+
+def _schema(fd) -> dict:
+    if fd.kind == BOOL:
+        return {"type": "string", "enum": ["0", "1"], "default": "1" if fd.default else "0"}
+    if fd.kind == CHOICE:
+        schema = {"type": "string", "enum": list(fd.choices)}
+    elif fd.kind in (INT, FLOAT):
+        schema = {"type": "integer" if fd.kind == INT else "number", "minimum": fd.lo, "maximum": fd.hi}
+        if fd.kind == INT:
+            schema.update(minimum=int(fd.lo), maximum=int(fd.hi))
+    else:
+        schema = {"type": "string"}
+        if fd.max_length:
+            schema["maxLength"] = fd.max_length
+        if fd.pattern:
+            schema["pattern"] = f"^{fd.pattern}$"
+    if fd.default is not None:
+        schema["default"] = fd.default
+    if fd.many:
+        schema = {"type": "array", "items": schema, "maxItems": fd.max_items}
+    return schema
 
 
 def _get(summary, params=(), ok="Result", errors=(400,)):
@@ -43,7 +62,7 @@ def document() -> dict:
         "info": {"title": "Earnings-call archive API", "version": "1",
                  "description": "Search earnings-call transcripts by meaning and by exact words."},
         "paths": {
-            "/api/search": _get("Search turns (hybrid, lexical or semantic) with filters.", SEARCH_PARAMS,
+            "/api/search": _get("Search turns (hybrid, lexical or semantic) with filters.", request_params(),
                                 errors=(400, 503)),
             "/api/calls": _get("List calls, each under its ticker's canonical company name (company_as_read: the "
                                "name read from the file).",
@@ -59,7 +78,7 @@ def document() -> dict:
                                           _param("context", {"type": "integer", "minimum": 0, "maximum": 20},
                                                  "Turns either side.")], errors=(400, 404)),
             "/api/trend": _get("How often a query comes up per fiscal quarter.",
-                               [SEARCH_PARAMS[0], SEARCH_PARAMS[1], SEARCH_PARAMS[3], SEARCH_PARAMS[4]],
+                               request_params(TREND_FIELDS),
                                errors=(400, 503)),
             "/api/connector/search": _get("Connector search: {results: [{id, title, url}]}.",
                                           [_param("query", {"type": "string", "maxLength": 500}, "What to find.", True),
@@ -68,7 +87,9 @@ def document() -> dict:
             "/api/connector/fetch": _get("Connector fetch: {id, title, text, url, metadata}.",
                                          [_param("id", {"type": "string"}, "An id from /api/connector/search.",
                                                  True)], errors=(400, 404)),
-            "/api/health": _get("Liveness, calls stored, live index generation.", errors=()),
+            "/api/health": _get("Liveness; ready (the live index is open and the model loaded); calls stored; the live "
+                                "index generation; a notice when some stored calls are not searchable yet.",
+                                errors=()),
             "/api/stats": _get("Counts of calls, turns, chunks and files.", errors=()),
             "/api/openapi.json": _get("This document.", errors=()),
         },

@@ -6,10 +6,12 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from archive.errors import ArchiveError
-from archive.models import SECTION_LABELS
-from archive.search import highlight, query_terms
+from archive.models import SECTION_LABELS, period_text
+from archive.request import TREND_FIELDS
+from archive.snippets import highlight, query_terms
 
-from .params import _one, _years, search_query, tickers
+from .errors import for_page
+from .params import one_value, search_request
 
 bp = Blueprint("pages", __name__)
 FILTER_NAMES = {"ticker": "ticker", "company": "company", "years": "year", "year": "year", "quarter": "quarter", "speaker": "speaker",
@@ -31,33 +33,34 @@ def _suggestions():
             if c["ticker"] or c["company"]]
 
 
-def _filters_text(args) -> str:
-    parts = [args.get(k) for k in ("ticker", "company", "years", "year") if args.get(k)]
-    if args.get("quarter"):
-        parts.append("Q" + args["quarter"])
-    for k in ("speaker", "role", "section"):
-        if args.get(k):
-            parts.append(SECTION_LABELS.get(args[k], args[k]) if k == "section" else args[k])
+def _filters_text(q) -> str:
+    """' in KC 2020-2021 Q3 executive Q&A' for the filters a request carries."""
+    years = (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}-{q.years[1]}") if q.years else None
+    parts = [*q.tickers, q.company, years, *(f"Q{x}" for x in q.quarters), q.speaker, q.role,
+             SECTION_LABELS.get(q.section) if q.section else None]
+    parts = [p for p in parts if p]
     return (" in " + " ".join(parts)) if parts else ""
 
 
 @bp.get("/")
 def search():
     args = request.args
-    ctx = {"args": args, "results": None, "error": None, "stats": archive().stats(), **common()}
-    if _one(args, "q"):
+    notice = archive().pending_notice()
+    ctx = {"args": args, "results": None, "error": None, "stats": archive().stats(), **common(),
+           "notice": for_page(notice) if notice else None}
+    if one_value(args, "q"):
         try:
-            q = search_query(args)
+            q = search_request(args)
             results = archive().search(q)
-            ctx.update(results=results, filters_text=_filters_text(args), page=q.offset // q.limit + 1,
+            ctx.update(results=results, filters_text=_filters_text(q), page=q.page,
                        pages=range(1, -(-results.total // q.limit) + 1),
                        page_url=lambda p: url_for("pages.search", **{**args.to_dict(), "page": p}),
                        literal_url=url_for("pages.search", **{**args.to_dict(), "interpret": "0", "page": 1}))
             if not results.hits:
                 ctx["suggestions_without"] = _without(args)
         except ArchiveError as e:
-            ctx["error"] = e
-    return render_template("search.html", **ctx), 400 if ctx["error"] else 200
+            ctx["error"] = for_page(e)
+    return render_template("search.html", **ctx), ctx["error"].status if ctx["error"] else 200
 
 
 def _without(args):
@@ -67,7 +70,7 @@ def _without(args):
         if args.get(key):
             rest = {k: v for k, v in args.to_dict().items() if k not in (key, "page")}
             try:
-                n = archive().search(search_query(_Args(rest))).total
+                n = archive().search(search_request(_Args(rest))).total
             except ArchiveError:
                 continue
             if n:
@@ -86,14 +89,14 @@ def call(call_id):
     try:
         call = a.get_call(call_id)
     except ArchiveError as e:
-        return render_template("base.html", error=e), e.status
+        return render_template("base.html", error=for_page(e)), e.status
     terms = query_terms(request.args.get("q", "")[:500])
     for t in call["turns"]:
         t["paragraphs"] = [Markup(highlight(p, terms)) for p in t["text"].split("\n\n")]
     same = [c for c in a.calls(ticker=call["ticker"])] if call["ticker"] else []
     ids = [c["call_id"] for c in same]
     i = ids.index(call_id) if call_id in ids else -1
-    period = lambda c: f"Q{c['fiscal_quarter']} {c['fiscal_year']}" if c["fiscal_quarter"] else str(c["fiscal_year"] or "")
+    period = lambda c: period_text(c["fiscal_year"], c["fiscal_quarter"])      # noqa: E731
     prev = {"call_id": same[i - 1]["call_id"], "period": period(same[i - 1])} if i > 0 else None
     nxt = {"call_id": same[i + 1]["call_id"], "period": period(same[i + 1])} if 0 <= i < len(same) - 1 else None
     return render_template("call.html", call=call, turns=call["turns"], target=request.args.get("turn"),
@@ -104,15 +107,15 @@ def call(call_id):
 def trend():
     args = request.args
     ctx = {"args": args, "error": None, "trend": None, "chart": None, **common()}
-    q = _one(args, "q")
+    q = one_value(args, "q")
     if q:
         try:
-            t = archive().trend(q, tickers(args), _years(args))
+            t = archive().trend(search_request(args, TREND_FIELDS, mode="lexical"))
             ctx["trend"] = t
             ctx["chart"] = Markup(_chart(t, args))
         except ArchiveError as e:
-            ctx["error"] = e
-    return render_template("trend.html", **ctx), 400 if ctx["error"] else 200
+            ctx["error"] = for_page(e)
+    return render_template("trend.html", **ctx), ctx["error"].status if ctx["error"] else 200
 
 
 def _chart(t, args) -> str:

@@ -1,78 +1,85 @@
-"""Request arguments -> SearchQuery and friends, shared by the pages and the API. Every bad value becomes a
-BadRequestError that names the parameter and the fix."""
+"""Request arguments -> SearchRequest, for the pages and the API, generated from the declared fields
+(archive/request.py): this module knows only the web's syntax (repeated or comma-separated lists, 0/1 flags,
+years=2019-2021, quarter=Q3); the bounds and vocabularies are checked by the declaration. Every bad value
+becomes a BadRequestError that names the parameter."""
 from __future__ import annotations
 
 import re
 
 from archive.errors import BadRequestError
-from archive.search import MAX_LIMIT, WINDOW, SearchQuery
+from archive.request import BOOL, FLOAT, INT, TEXT, YEAR_RANGE, SearchRequest, fields
 
 
-def _one(args, name, default=None):
+def one_value(args, name, default=None):
     values = args.getlist(name)
     if len(values) > 1:
         raise BadRequestError(f"parameter {name!r} was given {len(values)} times", f"give {name} once")
     return values[0] if values else default
 
 
-def _int(args, name, lo, hi, default=None):
-    raw = _one(args, name)
+def int_value(args, name, lo, hi, default=None):
+    raw = one_value(args, name)
     if raw in (None, ""):
         return default
-    if not re.fullmatch(r"-?\d{1,9}", raw.strip()):
-        raise BadRequestError(f"parameter {name!r} must be a whole number, got {raw[:40]!r}", f"e.g. {name}={lo}")
-    value = int(raw)
+    value = _number(name, raw, int)
     if not lo <= value <= hi:
-        raise BadRequestError(f"parameter {name!r} is out of range ({value})", f"use {lo} to {hi}")
+        raise BadRequestError(f"parameter {name!r} is out of range ({value}): use {lo} to {hi}", param=name,
+                              example=str(lo))
     return value
 
 
+def _number(name, raw: str, kind):
+    text = raw.strip()
+    if name == "quarter":
+        text = text.upper().removeprefix("Q")
+    pattern = r"-?\d{1,9}" if kind is int else r"-?\d{1,9}(?:\.\d{0,9})?|-?\.\d{1,9}"
+    if not re.fullmatch(pattern, text):
+        raise BadRequestError(f"parameter {name!r} must be a {'whole number' if kind is int else 'number'}, got "
+                              f"{raw[:40]!r}", param=name, example="1" if kind is int else "0.5")
+    return kind(text)
+
+
 def _years(args):
-    year = _int(args, "year", 1900, 2200)
-    raw = _one(args, "years")
-    if year is not None and raw:
-        raise BadRequestError("give year or years, not both", "e.g. years=2019-2021")
-    if year is not None:
-        return (year, year)
+    year, raw = one_value(args, "year"), one_value(args, "years")
+    if year not in (None, "") and raw:
+        raise BadRequestError("give year or years, not both", param="years", example="2019-2021")
+    if year not in (None, ""):
+        y = _number("year", year, int)
+        return (y, y)
     if raw:
         m = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*", raw)
         if not m:
-            raise BadRequestError(f"years {raw[:40]!r} is not a range", "e.g. years=2019-2021")
-        a, b = int(m[1]), int(m[2] or m[1])
-        return (a, b)
+            raise BadRequestError(f"years {raw[:40]!r} is not a range", param="years", example="2019-2021")
+        return (int(m[1]), int(m[2] or m[1]))
     return None
+
+
+def _value(args, fd):
+    if fd.kind == YEAR_RANGE:
+        return _years(args)
+    if fd.many:
+        raw = [v.strip() for given in args.getlist(fd.name) for v in given.split(",") if v.strip()]
+        return tuple(_number(fd.name, v, int) if fd.kind == INT else v for v in raw)
+    raw = one_value(args, fd.name)
+    if raw in (None, ""):
+        return None
+    if fd.kind == BOOL:
+        if raw not in ("0", "1"):
+            raise BadRequestError(f"parameter {fd.name!r} must be 0 or 1, got {raw[:20]!r}", param=fd.name,
+                                  example="0")
+        return raw == "1"
+    if fd.kind in (INT, FLOAT):
+        return _number(fd.name, raw, int if fd.kind == INT else float)
+    return raw
+
+
+def search_request(args, names=None, **fixed) -> SearchRequest:
+    """The search the arguments ask for (only the fields in names, when given); fixed: values the route sets."""
+    values = {fd.attr: _value(args, fd) for fd in fields(names) if fd.kind != TEXT}
+    text = one_value(args, "q", "")
+    return SearchRequest.build(text=text, **{k: v for k, v in values.items() if v is not None}, **fixed)
 
 
 def tickers(args) -> tuple[str, ...]:
     """ticker=KC&ticker=YETI or ticker=KC,YETI."""
     return tuple(t.strip().upper() for v in args.getlist("ticker") for t in v.split(",") if t.strip())
-
-
-def search_query(args) -> SearchQuery:
-    text = _one(args, "q", "")
-    tickers_ = tickers(args)
-    limit = _int(args, "limit", 1, MAX_LIMIT, 10)
-    page = _int(args, "page", 1, WINDOW, 1)
-    offset = (page - 1) * limit
-    if offset >= WINDOW:
-        raise BadRequestError(f"page {page} is past the {WINDOW} results a search returns", "narrow the query")
-    weight = _one(args, "lexical_weight")
-    try:
-        weight = float(weight) if weight not in (None, "") else None
-    except ValueError:
-        raise BadRequestError("parameter 'lexical_weight' must be a number between 0 and 1", "e.g. 0.7") from None
-    interpret = _one(args, "interpret", "1")
-    if interpret not in ("0", "1"):
-        raise BadRequestError(f"parameter 'interpret' must be 0 or 1, got {interpret[:20]!r}", "e.g. interpret=0")
-    quarter = _one(args, "quarter")
-    q = None
-    if quarter not in (None, ""):
-        q = quarter.strip().upper().lstrip("Q")
-        if q not in ("1", "2", "3", "4"):
-            raise BadRequestError(f"quarter {quarter[:20]!r} is not 1-4", "e.g. quarter=3")
-        q = int(q)
-    return SearchQuery(text=text, tickers=tickers_, company=_one(args, "company") or None, years=_years(args),
-                       quarter=q, speaker=_one(args, "speaker") or None, role=_one(args, "role") or None,
-                       section=_one(args, "section") or None, mode=_one(args, "mode", "hybrid") or "hybrid",
-                       limit=limit, offset=offset, fusion=_one(args, "fusion", "weighted") or "weighted",
-                       lexical_weight=weight, interpret=interpret == "1").validated()

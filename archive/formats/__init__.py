@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import roles
-from ..errors import InputFileError
-from ..models import OPERATOR, Participant, SourceFile, Transcript, Turn
+from ..errors import BadRequestError, InputFileError
+from ..models import OPERATOR, TICKER_PATTERN, Participant, SourceFile, Transcript, Turn
 from ..roles import DraftTurn
 
 META_KEYS = ("company", "ticker", "exchange", "year", "quarter", "date")
@@ -47,10 +47,6 @@ def readers():
     # Order matters: the exact readers of known layouts first (most specific signature first), then the inference
     # reader, which takes every file they do not claim.
     return [records, json_turns, token_table, speaker_blocks, speaker_lines, inferred]
-
-
-def format_names() -> list[str]:
-    return [r.NAME for r in readers()]
 
 
 def detect(text: str, path: Path):
@@ -84,7 +80,7 @@ def check_meta(meta: dict, where: str = "metadata") -> dict:
             raise InputFileError(f"{where}: unknown key {key!r}", f"use only {', '.join(META_KEYS)}")
         if key == "ticker":
             value = str(value).strip().upper()
-            if not re.fullmatch(r"[A-Z0-9][A-Z0-9.\-]{0,11}", value):
+            if not re.fullmatch(TICKER_PATTERN, value):
                 raise InputFileError(f"{where}: ticker {value!r} is not a ticker", "use letters, digits, '.' or '-'")
         elif key == "year":
             try:
@@ -130,21 +126,34 @@ def read_transcript(path: Path, *, data: bytes | None = None, format: str | None
     return read_file(path, data=data, format=format, meta=meta, max_bytes=max_bytes, layout=layout).transcript
 
 
+def read_capped(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes; refused before reading when it is larger than max_bytes."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise InputFileError(f"{path}: file too large ({size / 1e6:.1f} MB, the cap is {max_bytes / 1e6:g} MB)",
+                                 "split it, or raise ARCHIVE_MAX_FILE_MB")
+        return path.read_bytes()
+    except OSError as e:
+        raise InputFileError(f"{path}: cannot read: {e.strerror or e}", "check that it exists and is readable") from None
+
+
+def reader_named(format: str):
+    """The reader of a layout name given by the user (--format)."""
+    by_name = {r.NAME: r for r in readers()}
+    if format not in by_name:
+        raise BadRequestError(f"unknown format {format!r}", f"use one of {', '.join(by_name)}", param="format")
+    return by_name[format]
+
+
 def read_file(path: Path, *, data: bytes | None = None, format: str | None = None, meta: dict | None = None,
-              max_bytes: int | None = None, layout=None) -> Reading:
-    """Read one file, keeping the evidence (see `explain`). `layout`: a declared Layout (layout.py) to read it with."""
+              max_bytes: int | None = None, layout=None, sidecar: dict | None = None) -> Reading:
+    """Read one file, keeping the evidence (see `explain`). `layout`: a declared Layout (layout.py) to read it with.
+    sidecar: its NAME.meta.json metadata when the caller has read it already."""
     from .extract import to_text
     path = Path(path)
-    if data is None:
-        if max_bytes is not None:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise InputFileError(f"{path}: file too large ({size / 1e6:.1f} MB, the cap is {max_bytes / 1e6:.1f} MB)",
-                                     "split it, or raise ARCHIVE_MAX_FILE_MB")
-        data = path.read_bytes()
-    if max_bytes is not None and len(data) > max_bytes:
-        raise InputFileError(f"{path}: file too large ({len(data) / 1e6:.1f} MB, the cap is {max_bytes / 1e6:.1f} MB)",
-                             "split it, or raise ARCHIVE_MAX_FILE_MB")
+    data = read_capped(path, max_bytes) if data is None else data
     page = to_text(data, path)
     text = page.text
     fell_back = None
@@ -153,10 +162,7 @@ def read_file(path: Path, *, data: bytes | None = None, format: str | None = Non
         name, draft = declared.NAME, declared.read(text, path, layout)
     else:
         if format:
-            by_name = {r.NAME: r for r in readers()}
-            if format not in by_name:
-                raise InputFileError(f"unknown format {format!r}", f"use one of {', '.join(by_name)}")
-            reader = by_name[format]
+            reader = reader_named(format)
         else:
             reader = detect(text, path)
         name = reader.NAME
@@ -182,7 +188,7 @@ def read_file(path: Path, *, data: bytes | None = None, format: str | None = Non
     if page.title and not draft.title:
         draft.title, draft.sources["title"] = page.title, f"{page.kind} title"
     source = SourceFile(str(path), hashlib.sha256(data).hexdigest(), name, len(data))
-    given = {**sidecar_meta(path), **check_meta(meta or {}, "command line")}
+    given = {**(sidecar_meta(path) if sidecar is None else sidecar), **check_meta(meta or {}, "command line")}
     for k in given:
         draft.sources[k] = "sidecar or command line"
     return Reading(finish(draft, source, given), page, name, draft, fell_back)

@@ -1,0 +1,208 @@
+"""The search request, declared once: every field with its type, default, bounds, vocabulary and help. The CLI
+options (archive/cli.py), the web parameter parser (web/params.py), the OpenAPI schema (web/openapi.py) and the
+MCP tool's input schema (web/mcp_server.py) are generated from FIELDS; tests/test_request.py fails when one of
+them disagrees with it. Each front door turns its own syntax into plain values; SearchRequest.build checks them
+against the declaration, so a bound or a vocabulary is enforced in one place.
+
+Door names: a field has one name on the web (`ticker`), the CLI writes it `--ticker`, the MCP tool uses the
+plural for lists (`tickers`). The year range is `year=2020` or `years=2019-2021` on the web and the CLI, and
+`years: [2019, 2021]` in MCP."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from index.query import MAX_CHARS, ParsedQuery, QuerySyntaxError, parse
+
+from .errors import BadRequestError
+from .models import ROLES, SECTIONS, TICKER_PATTERN
+
+MODES = ("hybrid", "lexical", "semantic")
+FUSIONS = ("weighted", "rrf")
+MAX_LIMIT = 100
+WINDOW = 100                 # fused turns a search ranks; pages come from this window
+YEARS = (1900, 2200)
+QUARTERS = (1, 2, 3, 4)
+MAX_TICKERS = 20
+MAX_NAME = 200               # characters of a company or speaker name
+CHAT_LIMIT = (8, 25)         # a chat tool's default and largest page (its context window is the cost)
+
+TEXT, STR, INT, FLOAT, BOOL, CHOICE, YEAR_RANGE = "text", "str", "int", "float", "bool", "choice", "year_range"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the search request. `name` is the web and API name; `attr` the SearchRequest attribute."""
+    name: str
+    attr: str
+    kind: str
+    help: str
+    default: Any = None
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple = ()
+    many: bool = False           # several values: repeated or comma-separated on the web, repeated on the CLI
+    max_items: int | None = None
+    pattern: str | None = None
+    max_length: int | None = None
+    example: str = ""            # a value for hints: 'e.g. role=executive'
+    mcp: str | None = None       # the MCP argument's name ("" : not offered to chat tools)
+
+    @property
+    def cli(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def mcp_name(self) -> str:
+        return self.mcp if self.mcp is not None else (self.attr if self.many else self.name)
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("q", "text", TEXT, 'What to find: words, "exact phrases", -excluded words, a OR b.', max_length=MAX_CHARS,
+          example="gross margin outlook", mcp="query"),
+    Field("ticker", "tickers", STR, "Only these tickers.", many=True, max_items=MAX_TICKERS, pattern=TICKER_PATTERN,
+          example="KC"),
+    Field("company", "company", STR, "Only this company: its name or any alias on file, any case.",
+          max_length=MAX_NAME, example="Kingsoft Cloud"),
+    Field("years", "years", YEAR_RANGE, "Only these fiscal years: one year or an inclusive range.", lo=YEARS[0],
+          hi=YEARS[1], example="2019-2021"),
+    Field("quarter", "quarters", INT, "Only these fiscal quarters.", lo=1, hi=4, many=True, max_items=4, example="3"),
+    Field("speaker", "speaker", STR, "Only this speaker (exact name, any case).", max_length=MAX_NAME,
+          example="Haijian He"),
+    Field("role", "role", CHOICE, "Only this speaker role.", choices=ROLES, example="executive"),
+    Field("section", "section", CHOICE, "Only prepared remarks or the Q&A.", choices=SECTIONS, example="qa"),
+    Field("mode", "mode", CHOICE, "hybrid combines exact words (BM25) and meaning (embeddings).", default="hybrid",
+          choices=MODES, example="lexical"),
+    Field("fusion", "fusion", CHOICE, "How hybrid mode fuses the legs: a weighted sum of normalised scores "
+          "(weights by the query's shape) or reciprocal rank fusion (k=60).", default="weighted", choices=FUSIONS,
+          example="rrf"),
+    Field("lexical_weight", "lexical_weight", FLOAT, "Weighted fusion: the lexical share (default: chosen by the "
+          "query's shape).", lo=0.0, hi=1.0, example="0.7"),
+    Field("interpret", "interpret", BOOL, "Also search the calls of the companies the query names and prefer the "
+          "fiscal quarter it names (never a filter); off: the words only.", default=True, example="0"),
+    Field("limit", "limit", INT, "Hits per page.", default=10, lo=1, hi=MAX_LIMIT, example="10"),
+    Field("page", "page", INT, f"Page of results, within the first {WINDOW}.", default=1, lo=1, hi=WINDOW,
+          example="2"),
+)
+BY_NAME = {f.name: f for f in FIELDS}
+TREND_FIELDS = ("q", "ticker", "years")       # what a term trend takes
+
+
+def fields(names=None) -> tuple[Field, ...]:
+    return FIELDS if names is None else tuple(BY_NAME[n] for n in names)
+
+
+def _bad(f: Field, message: str, example: str | None = None) -> BadRequestError:
+    return BadRequestError(message, param=f.name, example=example if example is not None else f.example)
+
+
+def check(f: Field, value):
+    """A plain value (the door parsed its syntax) checked against the declaration; returns it normalised."""
+    if value is None or value == () or value == []:
+        return f.default if not f.many else ()
+    if f.many:
+        values = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+        if f.max_items and len(values) > f.max_items:
+            raise _bad(f, f"{f.name}: at most {f.max_items} values, got {len(values)}")
+        return tuple(dict.fromkeys(check(replace(f, many=False), v) for v in values))
+    if f.kind in (TEXT, STR):
+        if not isinstance(value, str):
+            raise _bad(f, f"{f.name} must be text")
+        if f.max_length and len(value) > f.max_length:
+            raise _bad(f, f"{f.name} is too long ({len(value)} characters, at most {f.max_length})")
+        if f.pattern:
+            value = value.strip()
+            if not re.fullmatch(f.pattern, value):
+                raise _bad(f, f"{f.name} {value[:40]!r} is not a {f.name}: use letters, digits, '.' or '-'")
+            if f.name == "ticker":
+                value = value.upper()
+        return value.strip() or None if f.kind == STR else value
+    if f.kind == CHOICE:
+        if value not in f.choices:
+            raise _bad(f, f"{f.name} {str(value)[:40]!r} is not one of {', '.join(map(str, f.choices))}")
+        return value
+    if f.kind == BOOL:
+        if not isinstance(value, bool):
+            raise _bad(f, f"{f.name} must be true or false")
+        return value
+    if f.kind in (INT, FLOAT):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (f.kind == INT and value != int(value)):
+            raise _bad(f, f"{f.name} must be a {'whole number' if f.kind == INT else 'number'}")
+        value = int(value) if f.kind == INT else float(value)
+        if not (f.lo <= value <= f.hi):
+            lo, hi = (int(f.lo), int(f.hi)) if f.kind == INT else (f.lo, f.hi)
+            raise _bad(f, f"{f.name} {value} is out of range: use {lo} to {hi}")
+        return value
+    if f.kind == YEAR_RANGE:
+        try:
+            a, b = (int(value[0]), int(value[-1])) if isinstance(value, (list, tuple)) else (int(value),) * 2
+        except (TypeError, ValueError, IndexError):
+            raise _bad(f, f"{f.name} must be a year or a range of years") from None
+        if isinstance(value, (list, tuple)) and not 1 <= len(value) <= 2:
+            raise _bad(f, f"{f.name} must be one year or two (a range)")
+        if not (f.lo <= a <= b <= f.hi):
+            raise _bad(f, f"year range {a}-{b} is not valid: use years {int(f.lo)}-{int(f.hi)}, the first not after "
+                          "the second")
+        return (a, b)
+    raise AssertionError(f.kind)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search, checked against FIELDS. Build one with SearchRequest.build(...) (or construct it and call
+    validated())."""
+    text: str
+    tickers: tuple[str, ...] = ()
+    company: str | None = None
+    years: tuple[int, int] | None = None       # fiscal years, inclusive
+    quarters: tuple[int, ...] = ()
+    speaker: str | None = None
+    role: str | None = None
+    section: str | None = None
+    mode: str = "hybrid"
+    fusion: str = "weighted"
+    lexical_weight: float | None = None         # weighted fusion only; None: chosen by the query's shape
+    interpret: bool = True                      # prefer calls of the companies and the quarter the text names
+    limit: int = 10
+    page: int = 1
+
+    @classmethod
+    def build(cls, **values) -> "SearchRequest":
+        """From plain values keyed by attribute (text, tickers, years, quarters, ...); missing ones take their
+        default."""
+        unknown = set(values) - {f.attr for f in FIELDS}
+        if unknown:
+            raise BadRequestError(f"unknown search field {sorted(unknown)[0]!r}",
+                                  f"use {', '.join(f.attr for f in FIELDS)}")
+        return cls(**{f.attr: values.get(f.attr) for f in FIELDS}).validated()
+
+    def validated(self) -> "SearchRequest":
+        out = {f.attr: check(f, getattr(self, f.attr)) for f in FIELDS}
+        out["text"] = out["text"] or ""
+        if (out["page"] - 1) * out["limit"] >= WINDOW:
+            raise _bad(BY_NAME["page"], f"page {out['page']} is past the {WINDOW} results a search ranks "
+                                        f"({out['limit']} per page)", "1")
+        return SearchRequest(**out)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+    def parsed(self) -> ParsedQuery:
+        try:
+            return parse(self.text)
+        except QuerySyntaxError as e:
+            raise BadRequestError(e.message, e.hint, param="q") from None
+
+    def filters(self) -> dict:
+        """The filters both legs apply, in the index's field names."""
+        f = {"ticker": [t.upper() for t in self.tickers] or None, "company": self.company,
+             "quarter": list(self.quarters) or None, "speaker": self.speaker, "role": self.role,
+             "section": self.section, "year": tuple(self.years) if self.years else None}
+        return {k: v for k, v in f.items() if v not in (None, "", [])}
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["offset"] = self.offset
+        return d

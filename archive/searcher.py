@@ -1,0 +1,165 @@
+"""A Searcher is one open index generation: its lexical and vector engines, the company directory read against
+it, and the encoder, opened and swapped together (Archive.searcher). It ranks turns for a SearchRequest and
+counts matches for a trend; it never reads hits: the service reads them from the store at the end.
+
+request -> lexical top-k0 + vector top-k0 (same filters; again within the companies the query names) -> one
+best chunk per turn -> fusion (weights by the query's shape) -> call evidence and soft preferences -> the
+fixed window of WINDOW turns -> the requested page."""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from index import fusion
+from index.engines import LexicalEngine, VectorEngine
+from index.query import ParsedQuery
+
+from .models import parent_of
+from .request import WINDOW, SearchRequest
+from .snippets import STOP_STEMS
+from .understand import Directory, Interpretation
+
+CALL_EVIDENCE = 0.2      # share of a turn's score that comes from its call's best three turns
+QUARTER_BOOST = 0.3      # added to the turns of calls of the fiscal quarter the query names (top score is 1)
+COMPANY_BOOST = 0.2      # added to the turns of calls of a company the query names
+COMPANY_LISTS = 0.5      # weight of each leg searched again within the named companies' calls
+FLOOR_BELOW = 10         # a lexical leg with fewer matches than a page scales them from 0 (see rank)
+
+# Runs the semantic leg beside the lexical one (threads start on first use).
+_SEMANTIC_LEGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="semantic-leg")
+
+_FIGURES = re.compile(r"\$|%|\b\d+\.\d+\b|\b\d[\d,]*\s*(?:million|billion|bn|mln|basis points|bps|percent|per cent|"
+                      r"cents?)\b", re.I)
+_REPORTING = re.compile(r"\b(reports?|posts?|sees|reaffirms?|raises|lowers|cuts|guidance|outlook|eps|per share|earnings|"
+                        r"revenues?|q[1-4]|dividend|quarterly)\b", re.I)
+
+
+def shape_weight(parsed: ParsedQuery) -> float:
+    """The lexical leg's share in weighted fusion, from the query's shape (measured on the development set, see
+    docs/measurements.md): exact phrases and figures ($, %, decimals, millions) are found by their words, which
+    embeddings blur; a short name or term (<= 4 words) mostly so; reporting language (guidance, EPS, revenue,
+    reports) leans lexical; a longer plain-language description is found by meaning."""
+    text = parsed.raw
+    if parsed.phrases or _FIGURES.search(text):
+        return 0.9
+    if len(text.split()) <= 4:
+        return 0.8
+    if _REPORTING.search(text):
+        return 0.6
+    return 0.3
+
+
+@dataclass
+class Ranking:
+    """Ranked turns for one request: the page asked for, and what the hits need to be read and explained."""
+    page: list[tuple[str, float]]                   # (turn id, fused score), best first
+    total: int                                      # turns in the window
+    chunk: dict[str, str]                           # turn id -> the chunk that represents it
+    lexical: dict[str, tuple[int, float]]           # turn id -> (rank, score) in the lexical leg
+    semantic: dict[str, tuple[int, float]]
+    weights: dict
+    terms: set[str] = field(default_factory=set)    # the query's analysed terms, for snippets
+    query_vector: object = None                     # the embedded query, when the semantic leg ran
+
+
+class Searcher:
+    def __init__(self, name: str, lexical: LexicalEngine, vector: VectorEngine, directory: Directory | None,
+                 encoder: Callable, manifest: dict | None = None, close: Callable[[], None] = lambda: None):
+        """encoder(): the model, loaded on first use (a lexical search never loads it)."""
+        self.name, self.lexical, self.vector, self.directory = name, lexical, vector, directory
+        self.encoder, self.manifest, self._close = encoder, manifest or {}, close
+
+    def close(self) -> None:
+        self._close()
+
+    def interpretation(self, q: SearchRequest, parsed: ParsedQuery) -> Interpretation:
+        """What the query names besides its words, less what an explicit filter already says."""
+        if not q.interpret or self.directory is None:
+            return Interpretation()
+        found = self.directory.interpret(parsed.raw)
+        return replace(found, tickers=() if (q.tickers or q.company) else found.tickers,
+                       names=() if (q.tickers or q.company) else found.names,
+                       quarter=None if q.quarters else found.quarter)
+
+    def rank(self, q: SearchRequest) -> Ranking:
+        parsed = q.parsed()
+        filters = q.filters()
+        meant = self.interpretation(q, parsed)
+        within = {**filters, "ticker": list(meant.tickers)} if meant.tickers else None
+        use_lex, use_sem = q.mode in ("hybrid", "lexical"), q.mode in ("hybrid", "semantic")
+
+        def semantic_leg():
+            vec = self.encoder().encode([parsed.free_text])[0]
+            return (vec, fusion.collapse(self.vector.search(vec, filters, WINDOW), parent_of),
+                    fusion.collapse(self.vector.search(vec, within, WINDOW), parent_of) if within else [])
+        # The model and FAISS release the GIL; Whoosh is pure Python: the legs run side by side.
+        pending = _SEMANTIC_LEGS.submit(semantic_leg) if use_sem else None
+        raw_lex = self.lexical.search(parsed, filters, WINDOW) if use_lex else []
+        raw_within = self.lexical.search(parsed, within, WINDOW) if use_lex and within else []
+        lexical, lex_within = fusion.collapse(raw_lex, parent_of), fusion.collapse(raw_within, parent_of)
+        vec, semantic, sem_within = pending.result() if pending else (None, [], [])
+        w = 1.0 if q.mode == "lexical" else 0.0 if q.mode == "semantic" else \
+            q.lexical_weight if q.lexical_weight is not None else shape_weight(parsed)
+        lists = [[(t, s) for t, s, _ in x] for x in (lexical, semantic, lex_within, sem_within)]
+        if q.mode == "hybrid" and q.fusion == "rrf":
+            weights = {"fusion": "rrf", "k": 60}
+            fused = fusion.rrf(lists, [1, 1, COMPANY_LISTS, COMPANY_LISTS])
+        else:
+            weights = {"fusion": "weighted", "lexical": w, "semantic": round(1 - w, 3)} if q.mode == "hybrid" else {}
+            # A lexical leg that found fewer passages than a page (a figure, a rare name) found every passage
+            # with the query's words, and each should count: the rest score 0, so its scale starts at 0, where
+            # min-max would give its last match nothing. (Cosine similarities have no such floor.)
+            floors = [0.0 if len(raw) < FLOOR_BELOW else None for raw in (raw_lex, raw_within)]
+            fused = fusion.convex(lists, [w, 1 - w, COMPANY_LISTS * w, COMPANY_LISTS * (1 - w)],
+                                  [floors[0], None, floors[1], None])
+        fused = fusion.with_group_evidence(fusion.scaled(fused), parent_of, CALL_EVIDENCE)
+        if meant:
+            fused = fusion.boosted(fused, self._preference(meant))
+            weights["interpreted"] = meant.to_dict()
+        fused = fused[:WINDOW]
+        lex_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(lexical, 1)}
+        sem_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(semantic, 1)}
+        within_chunk = {t: c for lst in (lex_within, sem_within) for t, _, c in lst}
+        page = fused[q.offset:q.offset + q.limit]
+        chunk = {}
+        for t, _ in page:       # the chunk the better-ranked leg found
+            lr, sr = lex_rank.get(t), sem_rank.get(t)
+            chunk[t] = sr[2] if sr and (not lr or sr[0] < lr[0]) else lr[2] if lr else within_chunk[t]
+        terms = {t for c in parsed.words for g in self.lexical.terms_by_position(c) for t in g} - STOP_STEMS
+        return Ranking(page, len(fused), chunk, {t: (r[0], r[1]) for t, r in lex_rank.items()},
+                       {t: (r[0], r[1]) for t, r in sem_rank.items()}, weights, terms, vec)
+
+    def _preference(self, meant: Interpretation):
+        directory = self.directory
+
+        def bonus(turn_id):
+            call = parent_of(turn_id)
+            return (COMPANY_BOOST if directory.call_ticker.get(call) in meant.tickers else 0.0) + \
+                (QUARTER_BOOST if meant.quarter and directory.call_quarter.get(call) == meant.quarter else 0.0)
+        return bonus
+
+    def matching_turns(self, q: SearchRequest, limit: int) -> tuple[dict[str, float], bool]:
+        """Every turn whose passages hold the query's words under its filters (not a top-k of the best), with
+        its best passage's score; and whether `limit` passages cut the count short. For trends."""
+        hits = self.lexical.search(q.parsed(), q.filters(), limit=limit, prune=False, fields=("text",))
+        turns: dict[str, float] = {}
+        for chunk_id, score in hits:
+            t = parent_of(chunk_id)
+            turns[t] = max(score, turns.get(t, 0.0))
+        return turns, len(hits) >= limit
+
+
+def open_searcher(settings, store, encoder: Callable) -> Searcher:
+    """The live generation of the archive's index as a Searcher, with its company directory built against it.
+    Raises NotReadyError when no index is built, StoreError when the live one cannot be used."""
+    from .indexes import ENCODER_NAMES, expected_manifest, open_generation
+    name, lexical, vector, manifest = open_generation(settings.index_path,
+                                                      expected_manifest(settings, ENCODER_NAMES[settings.encoder]))
+    canonical = {c.ticker: c for c in store.companies() if c.ticker and c.name}
+    rows = [(cid, ticker, canonical[ticker].name if ticker in canonical else company, quarter)
+            for cid, ticker, company, quarter in store.call_identities()]
+    aliases = [(c.ticker, a) for c in canonical.values() for a in c.aliases]
+    directory = Directory.build(rows, lambda word, ticker: lexical.word_share_outside(word, "ticker", ticker), aliases)
+    return Searcher(name, lexical, vector, directory, encoder, manifest, close=lexical.close)

@@ -1,0 +1,115 @@
+"""What a hit shows: the snippet (the passage's sentence that best matches the query, words marked), the
+citation an analyst or a chat tool quotes, and the link to the turn in the call viewer."""
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+from index.lexical import STOP_WORDS, analyzer, stem_word
+from index.query import QuerySyntaxError, parse
+
+from .models import SECTION_LABELS, period_text
+
+_SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[\"'“(\[]?[A-Z0-9$])")
+_HIGHLIGHT_TOKEN = re.compile(r"(\$?[\w%&'-]+(?:\.\w+)*%?)")
+STOP_STEMS = {stem_word(w) for w in STOP_WORDS}      # 'its' stems to 'it': not worth a mark
+SEMANTIC_SNIPPETS = 1        # hits per page whose snippet sentence may be chosen by embedding (about 20 ms each)
+SNIPPET_SENTENCES = 5        # ... among their first sentences, embedded in one batch
+
+
+def stems(sentence: str) -> set[str]:
+    return {stem_word(w) for w in re.findall(r"[\w$%.&'-]+", sentence.lower())}
+
+
+def sentences_of(passage: str) -> list[str]:
+    return [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
+
+
+def snippet(passage: str, terms: set[str], max_chars: int = 320, closest: int | None = None) -> str:
+    """The sentence of the passage that shares most query terms, HTML-escaped, with the matching words in
+    <mark>. When no sentence shares a term (a hit found by meaning), `closest` (the index of the sentence
+    nearest the query in embedding space, see closest_sentences) picks it."""
+    sentences = sentences_of(passage)
+    scores = [len(stems(x) & terms) for x in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0 and closest is not None and len(sentences) > 1:
+        best = closest
+    text = sentences[best]
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+    return highlight(text, terms)
+
+
+def closest_sentences(passages: list[tuple[str, str]], terms: set[str], encode, query_vector) -> dict[str, int]:
+    """For the first hits whose passage shares no word with the query (found by meaning): hit id -> the index
+    of its sentence nearest the query. passages: [(hit id, passage)] in rank order. Their sentences are
+    embedded in one batch (one model call per page)."""
+    if query_vector is None:
+        return {}
+    todo = []
+    for hid, passage in passages:
+        sentences = sentences_of(passage)
+        if len(sentences) > 1 and not any(stems(x) & terms for x in sentences):
+            todo.append((hid, sentences[:SNIPPET_SENTENCES]))
+            if len(todo) == SEMANTIC_SNIPPETS:
+                break
+    if not todo:
+        return {}
+    scores = encode([x[:200] for _, sentences in todo for x in sentences]) @ query_vector
+    out, at = {}, 0
+    for hid, sentences in todo:
+        out[hid] = int(scores[at:at + len(sentences)].argmax())
+        at += len(sentences)
+    return out
+
+
+def query_terms(text: str) -> set[str]:
+    """The analysed terms of a query (stems, no stopwords), for highlighting; empty for a query that does not
+    parse."""
+    try:
+        parsed = parse(text)
+    except QuerySyntaxError:
+        return set()
+    return {t.text for c in parsed.words for t in analyzer()(c)}
+
+
+def highlight(text: str, terms: set[str]) -> str:
+    """HTML-escaped text with the words whose stem is in terms in <mark>."""
+    out = []
+    for token in _HIGHLIGHT_TOKEN.split(text):
+        esc = html.escape(token, quote=True)
+        if token and terms and stem_word(token.lower()) in terms:
+            esc = f"<mark>{esc}</mark>"
+        out.append(esc)
+    return "".join(out)
+
+
+_ABBREVIATIONS = [("chief executive officer", "CEO"), ("chief financial officer", "CFO"),
+                  ("chief operating officer", "COO"), ("chief technology officer", "CTO"),
+                  ("investor relations", "IR")]
+
+
+def short_title(title: str | None) -> str | None:
+    """'Executive Vice President, Chief Financial Officer' -> 'CFO'; short titles and firms stay as they are."""
+    if not title:
+        return None
+    low = title.lower()
+    found = [abbr for words, abbr in _ABBREVIATIONS if words in low]
+    if found:
+        return "/".join(dict.fromkeys(found))
+    return title if len(title) <= 40 else title[:37].rstrip() + "..."
+
+
+def citation(company, ticker, year, quarter, speaker, title, section) -> str:
+    """'Kingsoft Cloud Q1 2020 earnings call, Haijian He (CFO), Q&A'."""
+    who = company or ticker or "Unknown company"
+    period = period_text(year, quarter)
+    t = short_title(title)
+    return f"{who}{' ' + period if period else ''} earnings call, {speaker}" + (f" ({t})" if t else "") + \
+        f", {SECTION_LABELS.get(section, section)}"
+
+
+def turn_url(base_url: str, call_id: str, turn_id: str) -> str:
+    return (f"{base_url.rstrip('/')}/calls/{quote(call_id)}?turn={quote(turn_id, safe=':')}"
+            f"#{turn_id.rsplit(':', 1)[1]}")
