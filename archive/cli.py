@@ -321,7 +321,7 @@ def search(ctx, query, as_json, **options):
     q = request_from_cli(query, options)
     results = open_archive(ctx).search(q)
     if as_json:
-        return _emit(results.to_dict())
+        return _emit(results.to_dict("cli"))
     if results.notice:
         _note(results.notice)
     if not results.hits:

@@ -195,11 +195,11 @@ class SearchResults:
     total: int                      # fused turns in the candidate window
     took_ms: float
     weights: dict = field(default_factory=dict)
-    notice: str | None = None       # e.g. some stored calls are not indexed yet
+    notice: object = None           # an ArchiveError that did not stop the search: some calls not searchable yet
 
-    def to_dict(self) -> dict:
+    def to_dict(self, door: str = "api") -> dict:
         d = {"query": self.query.to_dict(), "total": self.total, "took_ms": round(self.took_ms, 1),
              "weights": self.weights, "hits": [h.to_dict() for h in self.hits]}
-        if self.notice:
-            d["notice"] = self.notice
+        if self.notice is not None:
+            d["notice"] = {"message": self.notice.message, "hint": self.notice.hint_for(door)}
         return d

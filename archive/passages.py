@@ -8,13 +8,15 @@ kinds within 0.01). The embedded text keeps the ticker only, so that the cached 
 valid; embedding the name too is the next thing to measure when the corpus is re-embedded."""
 from __future__ import annotations
 
+from .models import period_text
+
 
 def context(ticker: str | None, company: str | None, year: int | None, quarter: int | None, speaker: str,
             with_company: bool = False) -> str:
     names = [ticker] if ticker else []
     if company and (with_company or not ticker) and company != ticker:
         names.append(company)
-    period = f"Q{quarter} {year}" if year and quarter else (str(year) if year else "")
+    period = period_text(year, quarter)
     head = " ".join(p for p in (*names, period) if p)
     return f"{head}. {speaker}: " if head else f"{speaker}: "
 
