@@ -27,6 +27,8 @@ QUARTERS = (1, 2, 3, 4)
 MAX_TICKERS = 20
 MAX_NAME = 200               # characters of a company or speaker name
 CHAT_LIMIT = (8, 25)         # a chat tool's default and largest page (its context window is the cost)
+MAX_CONTEXT = 20             # turns either side of a turn read in context (a chat tool: at most CHAT_CONTEXT)
+CHAT_CONTEXT = 10
 
 TEXT, STR, INT, FLOAT, BOOL, CHOICE, YEAR_RANGE = "text", "str", "int", "float", "bool", "choice", "year_range"
 

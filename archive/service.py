@@ -24,7 +24,7 @@ from .formats.report import describe, describe_failure
 from .indexes import ReindexResult, live_calls, make_encoder
 from .indexes import reindex as build_generation
 from .models import Hit, SearchResults, parent_of, period_label
-from .request import SearchRequest
+from .request import MAX_CONTEXT, SearchRequest
 from .searcher import Ranking, Searcher, open_searcher
 from .snippets import citation, closest_sentences, snippet, turn_url
 from .store import Store
@@ -450,8 +450,8 @@ class Archive:
 
     def get_turn(self, turn_id: str, context: int = 0) -> dict:
         """A turn with its call's metadata and up to `context` turns either side."""
-        if not isinstance(context, int) or not 0 <= context <= 20:
-            raise BadRequestError(f"context {context!r} is out of range: use 0 to 20 turns either side",
+        if not isinstance(context, int) or not 0 <= context <= MAX_CONTEXT:
+            raise BadRequestError(f"context {context!r} is out of range: use 0 to {MAX_CONTEXT} turns either side",
                                   param="context", example="2")
         found = self.store.turn_in_context(turn_id, context)
         if found is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from archive.errors import BadRequestError
-from archive.request import TREND_FIELDS
+from archive.request import MAX_CONTEXT, TREND_FIELDS, YEARS
 
 from .params import int_value, one_value, search_request
 
@@ -24,7 +24,7 @@ def search():
 @bp.get("/calls")
 def calls():
     ticker = one_value(request.args, "ticker")
-    year = int_value(request.args, "year", 1900, 2200)
+    year = int_value(request.args, "year", *YEARS)
     rows = archive().calls(ticker=ticker, year=year, company=one_value(request.args, "company"))
     return jsonify({"calls": rows, "total": len(rows)})
 
@@ -36,7 +36,7 @@ def call(call_id):
 
 @bp.get("/turns/<path:turn_id>")
 def turn(turn_id):
-    context = int_value(request.args, "context", 0, 20, 0)
+    context = int_value(request.args, "context", 0, MAX_CONTEXT, 0)
     return jsonify(archive().get_turn(turn_id, context))
 
 

@@ -196,7 +196,7 @@ def build_server(archive: Archive):
     @server.tool(annotations=read_only, structured_output=True)
     def get_turn(
         turn_id: Annotated[str, Field(min_length=3, max_length=80, description="A turn_id from search_transcripts.")],
-        context: Annotated[int, Field(ge=0, le=10, description="Turns to include either side.")] = 2,
+        context: Annotated[int, Field(ge=0, le=declared.CHAT_CONTEXT, description="Turns to include either side.")] = 2,
     ) -> TurnOutput:
         """Read one speaker turn in full, with the turns around it, and its citation."""
         try:
@@ -232,7 +232,8 @@ def build_server(archive: Archive):
     @server.tool(annotations=read_only, structured_output=True)
     def list_calls(
         ticker: Annotated[str | None, Field(pattern=f"^{TICKER_PATTERN}$", description="Only this ticker.")] = None,
-        year: Annotated[int | None, Field(ge=1900, le=2200, description="Only this fiscal year.")] = None,
+        year: Annotated[int | None, Field(ge=declared.YEARS[0], le=declared.YEARS[1],
+                                          description="Only this fiscal year.")] = None,
     ) -> CallsOutput:
         """List the calls in the archive (id, company, ticker, fiscal period, date, number of turns)."""
         rows = archive.calls(ticker=ticker, year=year)
