@@ -1,5 +1,9 @@
 """Shared fixtures. Corpus tests read ../shared/data (unpacked into the git-ignored .data/) and skip cleanly
-when it is absent, as in a user's clone."""
+when it is absent, as in a user's clone.
+
+The bundled sample is ingested and indexed once per session (`sample_archive`, with `sample_app` and
+`sample_client` over it), in a pytest temporary folder, for the tests that only read it. Those tests must not
+ingest, delete, reindex or change settings on it: a test that writes builds its own archive in `tmp_path`."""
 from __future__ import annotations
 
 import os
@@ -29,6 +33,31 @@ def corpus_dir(name: str) -> Path:
     if not (DATA / name).is_dir():
         pytest.skip(f"corpus {name} not available (needs ../shared/data)")
     return DATA / name
+
+
+@pytest.fixture(scope="session")
+def sample_archive(tmp_path_factory):
+    """The bundled sample (11 calls), stored and indexed with the test encoder: shared by the session, read-only."""
+    a = Archive.open(Settings(home=tmp_path_factory.mktemp("sample-archive"), encoder="hash"))
+    report = a.ingest([SAMPLE])
+    assert report.ok and report.summary()["added"] == 11, report.to_dict()
+    a.reindex()
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="session")
+def sample_app(sample_archive):
+    """The web app over the shared sample archive (room for 64 searches at once, so no test here sees a 503)."""
+    from web import create_app
+    app = create_app(archive=sample_archive, max_in_flight=64)
+    app.testing = True
+    return app
+
+
+@pytest.fixture(scope="session")
+def sample_client(sample_app):
+    return sample_app.test_client()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The UI in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright): search with filters,
 open a hit and land on its turn, paginate, draw the trend chart, and no console errors. Screenshots go to
-screenshots/ (git-ignored)."""
+screenshots/ (git-ignored). The server serves the session's shared sample archive (tests/conftest.py) and only
+reads it."""
 from __future__ import annotations
 
 import os
@@ -13,12 +14,13 @@ import urllib.request
 
 import pytest
 
-from .conftest import ROOT, SAMPLE
+from .conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "screenshots"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) or shutil.which("chromium") is None,
-                                reason="Debian chromium is not installed (make install does it)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM) or shutil.which("chromium") is None,
+                                 reason="Debian chromium is not installed (make install does it)")]
 
 
 def free_port() -> int:
@@ -28,12 +30,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("browser")
+def server(sample_archive):
+    home = sample_archive.settings.home
     env = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT)}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "archive", "--home", str(home), *a], cwd=ROOT, env=env,
-                                    capture_output=True, text=True, check=True)
-    run("ingest", str(SAMPLE), "-q")          # stores and indexes
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "archive", "--home", str(home), "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -16,11 +16,16 @@ def test_windows_cover_everything_with_overlap():
     assert windows(0, 120, 30) == [(0, 0)]
     assert windows(50, 120, 30) == [(0, 50)]
     assert windows(120, 120, 30) == [(0, 120)]
+    # when the strides land on the end, consecutive windows share exactly the overlap
+    assert windows(300, 120, 30) == [(0, 120), (90, 210), (180, 300)]
     w = windows(400, 120, 30)
-    assert w[0] == (0, 120) and w[-1] == (280, 400)
-    for (a, b), (c, d) in zip(w, w[1:]):
-        assert c <= b - 30 + 0 or c < b          # consecutive windows overlap
-        assert b - a == 120
+    assert w == [(0, 120), (90, 210), (180, 300), (270, 390), (280, 400)]
+    assert all(b - a == 120 for a, b in w)
+    for (a, b), (c, d) in zip(w[:-2], w[1:-1]):
+        assert c == b - 30, (a, b, c, d)          # a stride of size - overlap: 30 words shared
+    # the last window is aligned to the end instead of leaving a tiny tail: it shares more than the overlap
+    (a, b), (c, d) = w[-2], w[-1]
+    assert d == 400 and a < c < b - 30
     covered = set()
     for a, b in w:
         covered.update(range(a, b))

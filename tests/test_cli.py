@@ -8,7 +8,10 @@ import sys
 
 from click.testing import CliRunner
 
+from archive.chunk import chunk_transcript
 from archive.cli import main
+from archive.config import Settings
+from archive.formats import read_transcript
 
 from .conftest import ROOT, SEED
 
@@ -30,7 +33,9 @@ def test_ingest_then_read_commands(tmp_path):
     assert r.exit_code == 0, r.output
     assert "1 added" in r.stdout and "28 turns" in r.stdout
     stats = json.loads(run("stats", "--json", home=tmp_path).stdout)
-    assert (stats["calls"], stats["turns"]) == (1, 28) and stats["chunks"] >= 28
+    settings = Settings.from_env(home=tmp_path)                          # what the command ran with
+    chunks = len(chunk_transcript(read_transcript(SEED), settings.chunk_words, settings.chunk_overlap))
+    assert (stats["calls"], stats["turns"], stats["chunks"]) == (1, 28, chunks) and chunks > 28   # long turns split
     assert "calls     1" in run("stats", home=tmp_path).stdout
     calls = json.loads(run("calls", "--json", "--ticker", "kc", home=tmp_path).stdout)
     assert [c["call_id"] for c in calls] == ["KC-2020Q1"]

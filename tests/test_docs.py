@@ -24,6 +24,7 @@ def test_readme_shows_every_command():
         assert f"python -m archive {name}" in readme or f"archive --home var/mf {name}" in readme, name
 
 
+@pytest.mark.slow
 def test_scripts_run_as_the_readme_writes_them():
     """`scripts/NAME.py ...` started by the system's python3 (not the venv's) re-executes under .venv."""
     import subprocess
@@ -35,6 +36,7 @@ def test_scripts_run_as_the_readme_writes_them():
         assert r.returncode == 0 and "usage" in r.stdout.lower(), (script.name, r.stderr[-500:])
 
 
+@pytest.mark.slow
 def test_make_sample_runs_again_when_everything_is_up_to_date(tmp_path):
     """`make serve` builds the sample first; the second time the index is up to date (reindex exits 3), which
     must not stop it."""

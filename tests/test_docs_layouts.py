@@ -2,7 +2,7 @@
 that layout the way the inference reader does."""
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
 
 from archive.formats import read_file
 from archive.formats.layout import load_layout
@@ -16,9 +16,10 @@ def test_the_docs_show_the_example_file_and_it_loads():
     doc = (ROOT / "docs" / "layouts.md").read_text()
     assert EXAMPLE.read_text().strip() in doc
     lay = load_layout(EXAMPLE)
-    assert lay.name == "motley-fool-page-2025" and lay.start is not None
+    assert lay.name == "motley-fool-page-2025" and lay.start.pattern == "^Full Conference Call Transcript$"
 
 
+@pytest.mark.corpus
 def test_the_example_layout_reads_the_shared_files_of_its_layout():
     folder = corpus_dir("more-layouts") / "motley-fool-text"
     lay = load_layout(EXAMPLE)

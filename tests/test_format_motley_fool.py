@@ -13,6 +13,7 @@ from .conftest import ROOT, corpus_dir
 
 SCORE_PY = ROOT.parent / "shared" / "eval" / "score.py"
 FURNITURE = re.compile(r"^More \S+ analysis All earnings call transcripts$")
+pytestmark = pytest.mark.corpus
 
 
 def norm(s):

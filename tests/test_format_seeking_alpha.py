@@ -11,6 +11,8 @@ from archive.models import ANALYST, EXECUTIVE, OPERATOR, PREPARED, QA
 
 from .conftest import corpus_dir
 
+pytestmark = pytest.mark.corpus
+
 
 @pytest.fixture(scope="module")
 def corpus():

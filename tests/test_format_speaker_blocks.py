@@ -91,6 +91,7 @@ def _listed(raw: str) -> dict[str, tuple[str, list[str]]]:
 
 # ---- the whole corpus ------------------------------------------------------------------------------------------
 
+@pytest.mark.corpus
 def test_every_file_reads_as_speaker_blocks(corpus):
     assert len(corpus) == 148
     for name, (t, _) in corpus.items():
@@ -102,12 +103,14 @@ def test_every_file_reads_as_speaker_blocks(corpus):
     assert sum(len(t.turns) for t, _ in corpus.values()) > 7000
 
 
+@pytest.mark.corpus
 def test_sniff_claims_every_file_by_structure(corpus, tmp_path):
     for name, (_, raw) in corpus.items():
         assert speaker_blocks.sniff(raw, tmp_path / "anything.txt"), name
         assert detect(raw, tmp_path / "anything.txt") is speaker_blocks, name
 
 
+@pytest.mark.corpus
 def test_both_sections_where_the_manifest_has_both(corpus, manifest):
     for name, (t, _) in corpus.items():
         row = manifest[name]
@@ -121,6 +124,7 @@ def test_both_sections_where_the_manifest_has_both(corpus, manifest):
             assert sections == {"prepared"}, name
 
 
+@pytest.mark.corpus
 def test_speakers_are_names(corpus):
     for name, (t, raw) in corpus.items():
         affiliation_lines = {a for _, affs in _listed(raw).values() for a in affs}
@@ -132,6 +136,7 @@ def test_speakers_are_names(corpus):
             assert "\ufffd" not in s
 
 
+@pytest.mark.corpus
 def test_turn_text_is_clean(corpus):
     furniture = ("DISCLAIMER", "Refinitiv", "All Rights Reserved", "CORPORATE PARTICIPANTS",
                  "CONFERENCE CALL PARTICIPANTS", "QUESTIONS AND ANSWERS", "\ufffd")
@@ -150,6 +155,7 @@ def test_turn_text_is_clean(corpus):
                 assert not text.startswith(a + " ") and text != a, (name, turn.position, "affiliation line opens text")
 
 
+@pytest.mark.corpus
 def test_roles(corpus):
     for name, (t, raw) in corpus.items():
         listed = _listed(raw)
@@ -169,6 +175,7 @@ def test_roles(corpus):
             assert by_name[person].role == ("executive" if kind == "corp" else "analyst"), (name, person)
 
 
+@pytest.mark.corpus
 def test_seeking_alpha_and_seed_are_not_claimed():
     data = _data()
     files = sorted((data / "seeking-alpha").glob("*.txt")) + sorted((data / "seed").glob("*.txt"))
@@ -181,6 +188,7 @@ def test_seeking_alpha_and_seed_are_not_claimed():
 
 # ---- one file, verified by reading it --------------------------------------------------------------------------
 
+@pytest.mark.corpus
 def test_golden_file(corpus):
     t, _ = corpus[GOLDEN]
     turns = t.turns

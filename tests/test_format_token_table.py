@@ -165,12 +165,14 @@ def corpus():
     return folder, [(row, folder / row["file"], read_transcript(folder / row["file"])) for row in manifest]
 
 
+@pytest.mark.corpus
 def test_every_table_reads(corpus):
     folder, calls = corpus
     assert len(calls) == 169 == len(list(folder.rglob("*.nlp")))
     assert all(t.source.format == "token-table" and t.turns for _row, _path, t in calls)
 
 
+@pytest.mark.corpus
 def test_turns_are_the_manifest_runs_less_runs_without_speech(corpus):
     """The manifest counts raw speaker runs. A run holding only markup (<unk>, <crosstalk>, <inaudible>...) is not
     a turn, and the runs on either side of it become one turn when they share a speaker; nothing else changes."""
@@ -189,6 +191,7 @@ def test_turns_are_the_manifest_runs_less_runs_without_speech(corpus):
     assert sum(len(t.turns) for _r, _p, t in calls) == 11099 - 430 - 351
 
 
+@pytest.mark.corpus
 def test_earnings21_speakers_are_named_from_the_metadata(corpus):
     folder, calls = corpus
     names: dict[tuple[str, str], str] = {}
@@ -219,6 +222,7 @@ def test_earnings21_speakers_are_named_from_the_metadata(corpus):
     assert checked == 420                 # named ids that speak, of the 466 rows in speaker-metadata.csv
 
 
+@pytest.mark.corpus
 def test_earnings22_tickers_from_the_metadata(corpus):
     folder, calls = corpus
     tickers = {r["File ID"]: r["Ticker Symbol"] for r in csv.DictReader(
@@ -229,6 +233,7 @@ def test_earnings22_tickers_from_the_metadata(corpus):
         assert t.ticker == tickers[row["file_id"]] == row["ticker"]
 
 
+@pytest.mark.corpus
 def test_operators_are_found(corpus):
     """Every Earnings-21 call with a question-and-answer session has an operator turn and both sections."""
     _folder, calls = corpus

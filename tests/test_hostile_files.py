@@ -58,6 +58,7 @@ def test_cp1252_and_mojibake(arch, tmp_path):
     assert one(arch, g, meta={"ticker": "KCM"}).status == "added"
 
 
+@pytest.mark.slow
 def test_one_huge_turn_without_newlines(arch, tmp_path):
     f = tmp_path / "huge.json"
     f.write_text(json.dumps({"ticker": "BIG", "fiscal_year": 2021, "fiscal_quarter": 1, "turns": [

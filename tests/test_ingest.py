@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+from archive.chunk import windows
 from archive.service import Archive
 
 from .conftest import SEED
@@ -142,4 +143,7 @@ def test_chunk_ids_and_windows(archive, tmp_path):
     chunks = [c for c in archive.store.chunks("ACME-2021Q2") if c["turn_id"].endswith("t001")]
     assert [c["chunk_id"] for c in chunks] == [f"ACME-2021Q2:t001:c0{i}" for i in range(len(chunks))]
     assert all(len(c["text"].split()) <= archive.settings.chunk_words for c in chunks)
-    assert len(chunks) >= 4
+    # 'Thanks.', the 400 words and 'Second paragraph here.': 404 words in windows of 120 sharing 30
+    turn = archive.get_call("ACME-2021Q2")["turns"][1]["text"]
+    assert len(turn.split()) == 404
+    assert len(chunks) == len(windows(404, archive.settings.chunk_words, archive.settings.chunk_overlap)) == 5

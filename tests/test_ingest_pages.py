@@ -2,8 +2,8 @@
 Everything here is invented."""
 from __future__ import annotations
 
-from .test_pdf_text import LEFT, build, flow, furnished
-from .test_web_page import bold_paragraph_body, page
+from .test_pdf_text import build, flow, furnished
+from .test_web_page import TURNS, bold_paragraph_body, page
 
 BLOCKS = [
     ["Operator: Good morning and welcome to the Harbor Lantern Foods second quarter 2031 earnings call.",
@@ -34,6 +34,7 @@ def test_a_folder_of_pdf_and_html_pages_is_read_and_stored(archive, tmp_path):
     assert (call["ticker"], call["fiscal_year"], call["fiscal_quarter"]) == ("HLF", 2031, 2)
     html = by_name["NWF_2024_Q3.html"]
     assert html.status == "added" and html.explain["extraction"]["kind"] == "html"
-    assert html.turns >= 6
+    assert html.turns == len(TURNS)
+    assert [t["speaker"] for t in archive.get_call(html.call_id)["turns"]] == [name for name, _, _ in TURNS]
     rows = archive.calls()
     assert {r["source_files"][0]["format"] for r in rows} <= {"inferred", "speaker-lines", "speaker-blocks"}

@@ -52,13 +52,10 @@ def test_no_module_imports_a_private_name_of_another_package():
     assert not bad, bad
 
 
-def test_the_private_import_check_sees_one():
-    import tempfile
-    from pathlib import Path
-    with tempfile.TemporaryDirectory() as d:
-        f = Path(d) / "m.py"
-        f.write_text("from archive.cli import _secret, public\nfrom .params import _local\n")
-        assert list(private_imports(f, "web")) == ["archive.cli._secret"]
+def test_the_private_import_check_sees_one(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("from archive.cli import _secret, public\nfrom .params import _local\n")
+    assert list(private_imports(f, "web")) == ["archive.cli._secret"]
 
 
 def test_sql_lives_in_the_store():

@@ -62,8 +62,18 @@ def test_filters(lex):
 
 def test_pruning_keeps_the_rare_words(lex, monkeypatch):
     monkeypatch.setattr(LexicalIndex, "MAX_DF", 0.2)    # here: a word in more than one passage is common
-    kept = lex.prune(lex.scored_terms(parse("adjusted eps azure growth")))
-    assert "azur" in kept and len(kept) >= 2
+    terms = lex.scored_terms(parse("adjusted eps azure filing growth"))
+    assert terms == ["adjust", "ep", "azur", "file", "growth"]
+    # adjusted, eps (a, b) and growth (c, d) are common and go; azure (c) and filing (e) stay, rarest first, then
+    # in the query's order
+    assert lex.prune(terms) == ["azur", "file"]
+    # with fewer than two rare words, the two rarest are kept whatever their frequency (a tie: the query's order)
+    assert lex.prune(lex.scored_terms(parse("adjusted eps azure growth"))) == ["azur", "adjust"]
+    assert lex.prune(lex.scored_terms(parse("adjusted eps growth"))) == ["adjust", "ep"]
+    # and at most MAX_TERMS of the rare ones
+    monkeypatch.setattr(LexicalIndex, "MAX_TERMS", 2)
+    many = lex.scored_terms(parse("gaap eps azure filing mentioned growth"))
+    assert lex.prune(many) == ["azur", "file"]
 
 
 def test_missing_model_package_is_named(monkeypatch):

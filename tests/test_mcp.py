@@ -1,28 +1,24 @@
-"""The MCP server, started as a subprocess and driven over stdio by the official SDK's own client."""
+"""The MCP server, started as a subprocess and driven over stdio by the official SDK's own client, over the
+session's shared sample archive (tests/conftest.py): every tool only reads."""
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
 import sys
 
 import jsonschema
 import pytest
 
-from .conftest import ROOT, SAMPLE
+from archive.models import ROLES
+
+from .conftest import ROOT
 
 pytest.importorskip("mcp")
+pytestmark = pytest.mark.slow          # each test starts the server as a subprocess
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    h = tmp_path_factory.mktemp("mcp")
-    env = {**os.environ, "ARCHIVE_ENCODER": "hash"}
-    for args in (["ingest", str(SAMPLE), "-q"],):
-        subprocess.run([sys.executable, "-m", "archive", "--home", str(h), *args], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-    return h
+@pytest.fixture
+def home(sample_archive):
+    return sample_archive.settings.home
 
 
 def session_run(home, work):
@@ -68,7 +64,8 @@ def test_tools_schemas_and_every_call(home):
         jsonschema.validate(result.structured_content, tool.output_schema)
     props = tools["search_transcripts"].input_schema["properties"]
     assert props["limit"]["maximum"] == 25 and props["query"]["maxLength"] == 500
-    assert set(json.dumps(props["role"])) and "executive" in json.dumps(props["role"])
+    role = next(alt for alt in props["role"].get("anyOf", [props["role"]]) if alt.get("type") != "null")
+    assert tuple(role["enum"]) == ROLES
     hits = out["search_transcripts"].structured_content["hits"]
     assert len(hits) == 3 and all(h["ticker"] == "KC" and h["role"] == "executive" for h in hits)
     assert hits[0]["citation"].startswith("Kingsoft Cloud Q1 2020 earnings call, ")
@@ -136,26 +133,22 @@ HOSTILE = [
 
 
 def test_hostile_arguments_to_every_tool_are_clear_errors_and_the_server_keeps_serving(home):
-    """What a model might send: each is refused as a tool error whose text says what was wrong, within a bounded
-    time; none crashes the server, which answers a normal call afterwards."""
-    import time
+    """What a model might send: each is refused as a tool error whose text says what was wrong; none crashes the
+    server, which answers a normal call afterwards."""
 
     async def work(s):
         out = []
         for name, args in HOSTILE:
-            t0 = time.perf_counter()
             try:
                 r = await s.call_tool(name, args)
-                out.append((name, args, r.is_error, " ".join(getattr(c, "text", "") for c in r.content),
-                            time.perf_counter() - t0))
+                out.append((name, args, r.is_error, " ".join(getattr(c, "text", "") for c in r.content)))
             except Exception as e:            # a protocol-level error is a refusal too, if it says why
-                out.append((name, args, True, str(e), time.perf_counter() - t0))
+                out.append((name, args, True, str(e)))
         ok = await s.call_tool("search_transcripts", {"query": "cloud revenue", "limit": 2})
         return out, ok
     out, ok = session_run(home, work)
-    for name, args, is_error, text, took in out:
+    for name, args, is_error, text in out:
         shown = {k: (v[:30] if isinstance(v, str) else v) for k, v in args.items()}
         assert is_error, (name, shown, text[:200])
         assert text.strip() and "Traceback" not in text, (name, shown, text[:300])
-        assert took < 5, (name, shown, took)
     assert not ok.is_error and len(ok.structured_content["hits"]) == 2

@@ -63,7 +63,10 @@ def test_resolve_from_introductions_and_fallbacks():
     assert out[2].title == "Chief Financial Officer"        # from Jane's introduction
     assert out[4].title == "Big Bank"                       # from the operator's introduction
     assert out[8].title == "KeyBanc"                        # 'Jeff' is the listed 'Jeffrey'
-    assert {p.name for p in participants} >= {"Jane Roe", "Max Moe", "Sam Poe", "Kim Lee"}
+    people = {p.name: (p.title, p.role) for p in participants}
+    assert {name: people.get(name) for name in ("Jeffrey Hammond", "Jane Roe", "Max Moe", "Sam Poe", "Kim Lee")} == {
+        "Jeffrey Hammond": ("KeyBanc", ANALYST), "Jane Roe": (None, EXECUTIVE),
+        "Max Moe": ("Chief Financial Officer", EXECUTIVE), "Sam Poe": ("Big Bank", ANALYST), "Kim Lee": (None, ANALYST)}
 
 
 @pytest.mark.parametrize("text, company", [

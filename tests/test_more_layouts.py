@@ -9,9 +9,11 @@ import re
 import pytest
 
 from archive.formats import read_file
-from archive.models import OPERATOR, QA
+from archive.models import OPERATOR
 
 from .conftest import corpus_dir
+
+pytestmark = pytest.mark.corpus
 
 FURNITURE = re.compile(r"Download PDF|AI Insights|Stocks Mentioned|All earnings call transcripts|"
                        r"This article is a transcript|Duration: \d+ minutes|Call participants:|INDUSTRY GLOSSARY|"

@@ -19,6 +19,7 @@ from index.generations import Generations
 
 from .conftest import ROOT, SAMPLE
 
+pytestmark = pytest.mark.slow            # CLI subprocesses, kills and many generations in every test
 ENV = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT)}
 WORDS = ("revenue margin backlog pricing demand supply guidance freight cloud turbine store remodel dividend "
          "inventory capacity hiring churn subscribers bookings leverage").split()

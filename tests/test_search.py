@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from archive.config import Settings
 from archive.errors import BadRequestError
 from archive.request import SearchRequest
-from archive.service import Archive
-
-from .conftest import SAMPLE
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    a = Archive.open(Settings(home=tmp_path_factory.mktemp("search"), encoder="hash"))
-    assert a.ingest([SAMPLE]).ok
-    a.reindex()
-    yield a
-    a.close()
+@pytest.fixture
+def sample(sample_archive):
+    """The session's shared sample archive (tests/conftest.py): these tests only search it."""
+    return sample_archive
 
 
 @pytest.mark.parametrize("mode", ["lexical", "semantic", "hybrid"])

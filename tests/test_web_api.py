@@ -8,18 +8,11 @@ from archive.service import Archive
 from archive.request import SearchRequest
 from web import create_app
 
-from .conftest import SAMPLE
 
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    a = Archive.open(Settings(home=tmp_path_factory.mktemp("web"), encoder="hash"))
-    assert a.ingest([SAMPLE]).ok
-    a.reindex()
-    app = create_app(archive=a)
-    app.testing = True
-    yield app.test_client()
-    a.close()
+@pytest.fixture
+def client(sample_client):
+    """The session's shared sample app (tests/conftest.py): these tests only read."""
+    return sample_client
 
 
 def error_of(resp, status):
@@ -179,11 +172,10 @@ def test_api_key_when_set(tmp_path):
     assert "ARCHIVE_API_KEY" in e.value.hint
 
 
-def test_searches_beyond_capacity_get_a_fast_503(tmp_path):
+def test_searches_beyond_capacity_get_a_fast_503(sample_archive):
+    """With one search slot taken, the next search is refused at once (503, Retry-After) instead of queued."""
     import threading
-    a = Archive.open(Settings(home=tmp_path, encoder="hash"))
-    assert a.ingest([SAMPLE]).ok
-    a.reindex()
+    a = sample_archive
     gate, entered = threading.Event(), threading.Event()
     real = a.search
 
@@ -191,18 +183,22 @@ def test_searches_beyond_capacity_get_a_fast_503(tmp_path):
         entered.set()
         gate.wait(10)
         return real(q)
-    a.search = slow
-    app = create_app(archive=a, max_in_flight=1)
-    first = {}
-    t = threading.Thread(target=lambda: first.setdefault("r", app.test_client().get("/api/search?q=margin")))
-    t.start()
-    assert entered.wait(10)
-    r = app.test_client().get("/api/search?q=margin")
-    assert r.status_code == 503 and r.headers["Retry-After"] == "1" and r.get_json()["error"]["code"] == "busy"
-    assert app.test_client().get("/api/health").status_code == 200       # health keeps answering
-    assert app.test_client().get("/?q=margin").status_code == 503         # pages too, as a page
-    gate.set()
-    t.join(10)
-    assert first["r"].status_code == 200
-    assert app.test_client().get("/api/search?q=margin").status_code == 200
-    a.close()
+    a.search = slow                 # on this instance only, for this test: the stored archive is only read
+    try:
+        app = create_app(archive=a, max_in_flight=1)
+        first = {}
+        t = threading.Thread(target=lambda: first.setdefault("r", app.test_client().get("/api/search?q=margin")))
+        t.start()
+        assert entered.wait(10)
+        r = app.test_client().get("/api/search?q=margin")
+        assert r.status_code == 503 and r.headers["Retry-After"] == "1" and r.get_json()["error"]["code"] == "busy"
+        assert app.test_client().get("/api/health").status_code == 200       # health keeps answering
+        page = app.test_client().get("/?q=margin")
+        assert page.status_code == 503 and page.mimetype == "text/html"      # pages too, as a page
+        gate.set()
+        t.join(10)
+        assert first["r"].status_code == 200
+        assert app.test_client().get("/api/search?q=margin").status_code == 200
+    finally:
+        gate.set()
+        del a.search

@@ -343,7 +343,9 @@ def test_preformatted_text_keeps_its_lines():
 
 def test_to_text_routes_web_pages_here():
     result = to_text(page(bold_paragraph_body()).encode("utf-8"), Path("call.html"))
-    assert result.kind == "html" and "Operator" in lines_of(result.text) and result.seconds >= 0
+    direct = html_to_text(page(bold_paragraph_body()), "call.html")
+    assert result.kind == "html" and "Operator" in lines_of(result.text)
+    assert (result.text, result.title) == (direct.text, "Northwind Fasteners Q3 2024 Earnings Call")
 
 
 @pytest.mark.parametrize("markup", ["bold-paragraph", "speaker-span"])
