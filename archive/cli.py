@@ -115,6 +115,10 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, t
         elif outcome.status == "duplicate" and not as_json:
             line = f"duplicate: {outcome.message}"
             (bar.write(line, file=sys.stderr) if bar else click.echo(line, err=True))
+        if outcome.warnings and not as_json:
+            for w in outcome.warnings:
+                line = f"warning: {outcome.path}: {w}"
+                (bar.write(line, file=sys.stderr) if bar else click.echo(line, err=True))
         if explain and outcome.explain and not as_json:
             text = render(outcome.explain) + "\n"
             (bar.write(text, file=sys.stderr) if bar else click.echo(text, err=True))

@@ -104,7 +104,9 @@ def evaluate(archive, query_files, modes=("lexical", "semantic", "hybrid"), k: i
             t0 = time.perf_counter()
             res = archive.search(to_search(q, mode, k, **options))
             times.append((time.perf_counter() - t0) * 1000)
-            runs[q["id"]] = [{"file": h.source_file, "text": h.text, "turn_id": h.turn_id} for h in res.hits]
+            whole = archive.store.turn_texts([h.turn_id for h in res.hits if h.truncated])   # hits carry a bounded text
+            runs[q["id"]] = [{"file": h.source_file, "text": whole.get(h.turn_id, h.text), "turn_id": h.turn_id}
+                             for h in res.hits]
             if progress:
                 progress(mode, len(runs), len(queries))
         if run_dir is not None:

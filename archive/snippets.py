@@ -14,8 +14,19 @@ from .models import SECTION_LABELS, period_text
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[\"'“(\[]?[A-Z0-9$])")
 _HIGHLIGHT_TOKEN = re.compile(r"(\$?[\w%&'-]+(?:\.\w+)*%?)")
 STOP_STEMS = {stem_word(w) for w in STOP_WORDS}      # 'its' stems to 'it': not worth a mark
+MAX_PASSAGE = 2_000          # characters of the matching passage a hit carries ...
+MAX_HIT_TEXT = 6_000         # ... and of its turn (the whole turn: the turn endpoint)
 SEMANTIC_SNIPPETS = 1        # hits per page whose snippet sentence may be chosen by embedding (about 20 ms each)
 SNIPPET_SENTENCES = 5        # ... among their first sentences, embedded in one batch
+
+
+def clip(text: str, limit: int) -> tuple[str, bool]:
+    """(text cut to about `limit` characters at a word boundary with ' …', whether it was cut)."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.8 else cut).rstrip() + " …", True
 
 
 def stems(sentence: str) -> set[str]:

@@ -12,7 +12,7 @@ from .companies import Company, canonical
 from .errors import StoreError
 from .models import Chunk, Transcript, turn_id
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY,
@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS files (
     fingerprint TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS files_call ON files(call_id);
+CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
 CREATE TABLE IF NOT EXISTS turns (
     turn_id TEXT PRIMARY KEY,
     call_id TEXT NOT NULL REFERENCES calls(call_id) ON DELETE CASCADE,
@@ -69,6 +70,7 @@ class Store:
                     for stmt in SCHEMA.split(";"):
                         if stmt.strip():
                             self.db.execute(stmt)
+                    # schema 3 adds only an index (files_sha, created above)
                     # schema 2: where each call's company name came from (older rows: unknown)
                     if "company_source" not in {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}:
                         self.db.execute("ALTER TABLE calls ADD COLUMN company_source TEXT")
@@ -118,6 +120,12 @@ class Store:
 
     def file(self, path: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
+
+    def same_content(self, sha256: str) -> list[dict]:
+        """The stored files with these bytes, with their call's identity (ticker, company, fiscal period)."""
+        return [dict(r) for r in self.db.execute(
+            "SELECT f.path, f.call_id, k.ticker, k.company, k.fiscal_year, k.fiscal_quarter FROM files f "
+            "JOIN calls k USING (call_id) WHERE f.sha256 = ?", (sha256,))]
 
     def files_of(self, call_id: str) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM files WHERE call_id = ? ORDER BY path", (call_id,)).fetchall()
@@ -209,6 +217,13 @@ class Store:
                     f"FROM turns t JOIN calls k USING (call_id) WHERE t.turn_id IN ({','.join('?' * len(part))})",
                     part):
                 out[r["turn_id"]] = dict(r)
+        return out
+
+    def turn_texts(self, turn_ids) -> dict[str, str]:
+        out = {}
+        for part in _batches(list(turn_ids)):
+            out.update((r[0], r[1]) for r in self.db.execute(
+                f"SELECT turn_id, text FROM turns WHERE turn_id IN ({','.join('?' * len(part))})", part))
         return out
 
     def chunk_texts(self, chunk_ids) -> dict[str, str]:

@@ -124,8 +124,9 @@ class Generations:
         except (OSError, ValueError) as e:
             raise GenerationError(f"generation {name}: unreadable manifest ({e})") from None
 
-    def verify(self, name: str, expect: dict | None = None) -> dict:
-        """The generation's manifest, after checking every file's size and SHA-256 and the fields in expect."""
+    def verify(self, name: str, expect: dict | None = None, under: str | None = None) -> dict:
+        """The generation's manifest, after checking the fields in expect and every file's size and SHA-256 (only
+        those under the folder `under`, when given)."""
         folder = self.root / name
         m = self.manifest(name)
         for key, want in (expect or {}).items():
@@ -133,6 +134,8 @@ class Generations:
                 raise GenerationError(f"generation {name} was built with {key}={m.get(key)!r}, "
                                       f"this archive needs {want!r}")
         for rel, info in m.get("files", {}).items():
+            if under is not None and not rel.startswith(under.rstrip("/") + "/"):
+                continue
             p = folder / rel
             if not p.is_file() or p.stat().st_size != info["size"] or sha256_file(p) != info["sha256"]:
                 raise GenerationError(f"generation {name}: {rel} is missing or damaged")

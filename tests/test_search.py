@@ -46,9 +46,11 @@ def test_hit_shape(sample):
     h = res.hits[0]
     call = sample.get_call(h.call_id)
     turn = call["turns"][h.position]
-    # the hit is the stored turn, with its call's metadata
-    assert (h.turn_id, h.speaker, h.role, h.section, h.text) == (turn["turn_id"], turn["speaker"], turn["role"],
-                                                                turn["section"], turn["text"])
+    # the hit is the stored turn (its text bounded), with its call's metadata
+    from archive.snippets import MAX_HIT_TEXT, clip
+    assert (h.turn_id, h.speaker, h.role, h.section) == (turn["turn_id"], turn["speaker"], turn["role"],
+                                                        turn["section"])
+    assert (h.text, h.truncated) == clip(turn["text"], MAX_HIT_TEXT)
     assert (h.company, h.ticker, h.year, h.quarter, h.date) == (call["company"], call["ticker"], call["fiscal_year"],
                                                                call["fiscal_quarter"], call["call_date"])
     # ranks and scores of the legs that found it; the fused scores fall down the page

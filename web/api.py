@@ -9,6 +9,7 @@ from archive.request import MAX_CONTEXT, TREND_FIELDS, YEARS
 from .params import int_value, one_value, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+DEFAULT_CALLS, MAX_CALLS = 100, 1000        # calls per page of /api/calls
 
 
 def archive():
@@ -25,8 +26,12 @@ def search():
 def calls():
     ticker = one_value(request.args, "ticker")
     year = int_value(request.args, "year", *YEARS)
+    limit = int_value(request.args, "limit", 1, MAX_CALLS, DEFAULT_CALLS)
+    offset = int_value(request.args, "offset", 0, 10**9, 0)
     rows = archive().calls(ticker=ticker, year=year, company=one_value(request.args, "company"))
-    return jsonify({"calls": rows, "total": len(rows)})
+    page = rows[offset:offset + limit]
+    return jsonify({"calls": page, "total": len(rows), "offset": offset,
+                    "next_offset": offset + limit if offset + limit < len(rows) else None})
 
 
 @bp.get("/calls/<path:call_id>")
@@ -46,7 +51,10 @@ def health():
     full speed) and whether every stored call is searchable."""
     a = archive()
     ready = a.readiness()
-    status = {"status": "ok", "ready": ready["ready"], "calls": a.stats()["calls"], "index": ready["index"]}
+    status = {"status": "degraded" if ready["degraded"] else "ok", "ready": ready["ready"],
+              "calls": a.stats()["calls"], "index": ready["index"]}
+    if ready["degraded"]:
+        status["degraded"] = ready["degraded"]
     if ready["index_error"]:
         status["index_error"] = ready["index_error"]
     notice = a.pending_notice()

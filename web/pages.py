@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from archive.errors import ArchiveError
 from archive.models import SECTION_LABELS, period_text
-from archive.request import TREND_FIELDS
+from archive.request import MAX_QUERY, TREND_FIELDS
 from archive.snippets import highlight, query_terms
 
 from .errors import for_page
@@ -33,6 +34,12 @@ def _suggestions():
             if c["ticker"] or c["company"]]
 
 
+def _shown(args) -> MultiDict:
+    """The request's arguments as a page echoes them: each value cut to the longest query, at most 40 of them
+    (an error page does not repeat a 100 KB input)."""
+    return MultiDict([(k, v[:MAX_QUERY]) for k, v in list(args.items(multi=True))[:40]])
+
+
 def _filters_text(q) -> str:
     """' in KC 2020-2021 Q3 executive Q&A' for the filters a request carries."""
     years = (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}-{q.years[1]}") if q.years else None
@@ -46,7 +53,7 @@ def _filters_text(q) -> str:
 def search():
     args = request.args
     notice = archive().pending_notice()
-    ctx = {"args": args, "results": None, "error": None, "stats": archive().stats(), **common(),
+    ctx = {"args": _shown(args), "results": None, "error": None, "stats": archive().stats(), **common(),
            "notice": for_page(notice) if notice else None}
     if one_value(args, "q"):
         try:
@@ -106,7 +113,7 @@ def call(call_id):
 @bp.get("/trend")
 def trend():
     args = request.args
-    ctx = {"args": args, "error": None, "trend": None, "chart": None, **common()}
+    ctx = {"args": _shown(args), "error": None, "trend": None, "chart": None, **common()}
     q = one_value(args, "q")
     if q:
         try:

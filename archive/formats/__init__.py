@@ -10,8 +10,10 @@ metadata (file < sidecar NAME.meta.json < caller) into a Transcript. Only this p
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +115,22 @@ class Reading:
     draft: Draft
     fell_back: str | None = None        # an exact reader that claimed the file but read too little of it
 
+    @property
+    def identified(self) -> bool:
+        """Whether the file itself (its text, a sidecar or the command line) says which call it is: a company or
+        ticker and a fiscal year and quarter. A file name alone does not: two files of one name can be two calls."""
+        t = self.transcript
+        if not ((t.ticker or t.company) and t.year and t.quarter):
+            return False
+        by_name = lambda key: str(self.draft.sources.get(key, "")).startswith("file name")     # noqa: E731
+        names = [k for k in ("ticker", "company") if getattr(t, k)]
+        return not (by_name("year") or by_name("quarter") or all(by_name(k) for k in names))
+
+    @property
+    def warnings(self) -> list[str]:
+        """What reading changed or dropped that a person should know (repaired bytes, removed characters)."""
+        return list(getattr(self.page, "warnings", None) or [])
+
 
 # Readers of text layouts whose claim is checked: when one reads fewer than this many turns, the inference
 # reader gets the file.
@@ -126,15 +144,31 @@ def read_transcript(path: Path, *, data: bytes | None = None, format: str | None
     return read_file(path, data=data, format=format, meta=meta, max_bytes=max_bytes, layout=layout).transcript
 
 
+def _no_block(path, flags):
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def read_capped(path: Path, max_bytes: int | None = None) -> bytes:
     """The file's bytes; refused before reading when it is larger than max_bytes."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) \
+                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a folder" \
+                if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise InputFileError(f"{path}: not a regular file ({kind}); skipped, nothing was read",
+                                 "ingest regular files only")
+        size = info.st_size
         if max_bytes is not None and size > max_bytes:
             raise InputFileError(f"{path}: file too large ({size / 1e6:.1f} MB, the cap is {max_bytes / 1e6:g} MB)",
                                  "split it, or raise ARCHIVE_MAX_FILE_MB")
-        return path.read_bytes()
+        with open(path, "rb", opener=_no_block) as f:       # never wait on a file swapped for a pipe meanwhile
+            data = f.read(max_bytes + 1 if max_bytes is not None else -1)
+        if max_bytes is not None and len(data) > max_bytes:
+            raise InputFileError(f"{path}: file too large (over the cap of {max_bytes / 1e6:g} MB)",
+                                 "split it, or raise ARCHIVE_MAX_FILE_MB")
+        return data
     except OSError as e:
         raise InputFileError(f"{path}: cannot read: {e.strerror or e}", "check that it exists and is readable") from None
 
