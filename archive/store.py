@@ -220,17 +220,16 @@ class Store:
         return out
 
     def turn_texts(self, turn_ids) -> dict[str, str]:
-        out = {}
-        for part in _batches(list(turn_ids)):
-            out.update((r[0], r[1]) for r in self.db.execute(
-                f"SELECT turn_id, text FROM turns WHERE turn_id IN ({','.join('?' * len(part))})", part))
-        return out
+        return self._texts("turns", "turn_id", turn_ids)
 
     def chunk_texts(self, chunk_ids) -> dict[str, str]:
+        return self._texts("chunks", "chunk_id", chunk_ids)
+
+    def _texts(self, table: str, key: str, ids) -> dict[str, str]:
         out = {}
-        for part in _batches(list(chunk_ids)):
+        for part in _batches(list(ids)):
             out.update((r[0], r[1]) for r in self.db.execute(
-                f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part))
+                f"SELECT {key}, text FROM {table} WHERE {key} IN ({','.join('?' * len(part))})", part))
         return out
 
     def chunk_ids(self) -> list[str]:

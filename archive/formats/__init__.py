@@ -64,8 +64,11 @@ def sidecar_meta(path: Path) -> dict:
             try:
                 data = json.loads(candidate.read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError) as e:
-                raise InputFileError(f"{candidate}: malformed sidecar JSON ({e})",
+                raise InputFileError(f"{candidate}: malformed sidecar JSON ({str(e)[:200]})",
                                      "fix the sidecar or remove it") from None
+            except RecursionError:
+                raise InputFileError(f"{candidate}: sidecar JSON nested too deeply",
+                                     'a sidecar is one flat object, e.g. {"ticker": "KC", "year": 2020}') from None
             if not isinstance(data, dict):
                 raise InputFileError(f"{candidate}: sidecar must be a JSON object", 'e.g. {"ticker": "KC"}')
             return check_meta(data, str(candidate))
@@ -87,7 +90,7 @@ def check_meta(meta: dict, where: str = "metadata") -> dict:
         elif key == "year":
             try:
                 value = int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 value = -1
             if not 1900 <= value <= 2200:
                 raise InputFileError(f"{where}: year {meta[key]!r} is out of range", "give a fiscal year like 2020")

@@ -163,9 +163,13 @@ def _mid_line(labels: dict) -> re.Pattern | None:
     return re.compile(r"(?<=[.?!\"”’)\]])\s+(" + "|".join(re.escape(n) for n in names) + r")\s*:\s*")
 
 
+SUGGESTION_LINES = 5_000     # lines looked at for suggestions (a failure report must come back at once)
+
+
 def suggestions(text: str, limit: int = 8) -> list[tuple[int, str]]:
-    """The lines that looked most like speaker labels, for a reader that found none it trusts."""
-    lines = [l.rstrip() for l in text.split("\n")]
+    """The lines that looked most like speaker labels, for a reader that found none it trusts (among the first
+    SUGGESTION_LINES lines)."""
+    lines = [l.rstrip() for l in text.split("\n", SUGGESTION_LINES)[:SUGGESTION_LINES]]
     alone, inline = candidates(lines)
     rows = [(i + 1, lines[i].strip()[:120]) for i in sorted(set(alone) | set(inline))]
     if not rows:
