@@ -15,6 +15,8 @@ ArchiveError (500, exit 2)
 """
 from __future__ import annotations
 
+import json
+
 CLI, API, MCP, PAGE = "cli", "api", "mcp", "page"
 PROGRAM = "python -m archive"
 
@@ -67,7 +69,7 @@ def _example(door: str, param: str, value: str) -> str:
         return f"{field.cli if field else '--' + param.replace('_', '-')} {value}" if param != "q" else repr(value)
     if door == MCP:
         name = field.mcp_name if field else param
-        return f'"{name}": {value if value.replace(".", "").isdigit() else chr(34) + value + chr(34)}'
+        return f'"{name}": {value if value.replace(".", "").isdigit() else json.dumps(value)}'
     if door == PAGE:
         return f"{param.replace('_', ' ')}: {value}"
     return f"{param}={value}"

@@ -120,7 +120,7 @@ def check(f: Field, value):
                 raise _bad(f, f"{f.name} {value[:40]!r} is not a {f.name}: use letters, digits, '.' or '-'")
             if f.name == "ticker":
                 value = value.upper()
-        return value.strip() or None if f.kind == STR else value
+        return (value.strip() or None) if f.kind == STR else value
     if f.kind == CHOICE:
         if value not in f.choices:
             raise _bad(f, f"{f.name} {str(value)[:40]!r} is not one of {', '.join(map(str, f.choices))}")

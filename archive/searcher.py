@@ -101,8 +101,9 @@ class Searcher:
                        names=() if (q.tickers or q.company) else found.names,
                        quarter=None if q.quarters else found.quarter)
 
-    def rank(self, q: SearchRequest) -> Ranking:
-        parsed = q.parsed()
+    def rank(self, q: SearchRequest, parsed: ParsedQuery | None = None) -> Ranking:
+        """parsed: q's text parsed, when the caller has parsed it already."""
+        parsed = parsed or q.parsed()
         filters = q.filters()
         meant = self.interpretation(q, parsed)
         within = {**filters, "ticker": list(meant.tickers)} if meant.tickers else None

@@ -364,8 +364,8 @@ class Archive:
         is checked before anything heavy runs."""
         t0 = time.perf_counter()
         q = self._company_as_tickers(request.validated())
-        q.parsed()
-        ranking = self.searcher.rank(q)
+        parsed = q.parsed()
+        ranking = self.searcher.rank(q, parsed)
         hits = self._hits(ranking, q.offset)
         return SearchResults(q, hits, ranking.total, (time.perf_counter() - t0) * 1000, ranking.weights,
                              notice=self.pending_notice())

@@ -33,9 +33,8 @@ def _schema(fd) -> dict:
     if fd.kind == CHOICE:
         schema = {"type": "string", "enum": list(fd.choices)}
     elif fd.kind in (INT, FLOAT):
-        schema = {"type": "integer" if fd.kind == INT else "number", "minimum": fd.lo, "maximum": fd.hi}
-        if fd.kind == INT:
-            schema.update(minimum=int(fd.lo), maximum=int(fd.hi))
+        kind = int if fd.kind == INT else float
+        schema = {"type": "integer" if fd.kind == INT else "number", "minimum": kind(fd.lo), "maximum": kind(fd.hi)}
     else:
         schema = {"type": "string"}
         if fd.max_length:
