@@ -223,3 +223,18 @@ def test_ingest_reports_the_repairs_never_silently(tmp_path):
     assert any("read as cp1252" in w for w in report["files"][0]["warnings"])
     r = CliRunner().invoke(main, ["--home", str(tmp_path / "h2"), "ingest", "--no-index", str(f)])
     assert "warning: " in r.output and "read as cp1252" in r.output
+
+
+def test_inspect_shows_the_repairs(tmp_path):
+    from archive.config import Settings
+    from archive.formats.report import render
+    from archive.service import Archive
+    f = tmp_path / "call.txt"
+    lines = ["Operator: Good morning and welcome to the call.", "Jane Roe: Revenue grew five percent.",
+             "John Poe: What about margins next year?", "Jane Roe: Margins should improve as costs fall.",
+             "John Poe: Thank you.", "Operator: That concludes the call."]
+    f.write_bytes("\n".join(lines).encode("utf-8").replace(b"Revenue grew", b"Revenue grew \x92strongly\x92"))
+    with Archive.open(Settings(home=tmp_path / "h", encoder="hash")) as a:
+        d = a.inspect(f)
+    assert d["ok"] and any("read as cp1252" in w for w in d["warnings"])
+    assert "warning   1 line was not UTF-8" in render(d)

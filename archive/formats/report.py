@@ -36,6 +36,7 @@ def describe(r: Reading, *, first_turns: int = 5) -> dict:
         "first_turns": [{"position": x.position, "speaker": x.speaker, "title": x.title, "role": x.role,
                          "section": x.section, "text": x.text[:200]} for x in t.turns[:first_turns]],
         "dropped": dropped[:MAX_DROPPED], "dropped_total": len(dropped),
+        "warnings": r.warnings,                 # what decoding repaired or removed
     }
     return out
 
@@ -101,6 +102,7 @@ def render(d: dict) -> str:
     for x in d["first_turns"]:
         lines.append(f"  [{x['position']}] {x['speaker']}" + (f" ({x['title']})" if x["title"] else "") +
                      f" {x['role']}/{x['section']}: {x['text'][:110]}")
+    lines += [f"warning   {w}" for w in d.get("warnings", [])]
     if d["dropped_total"]:
         lines.append(f"dropped   {d['dropped_total']} lines as furniture or outside the call" +
                      (f" (first {len(d['dropped'])})" if d["dropped_total"] > len(d["dropped"]) else ""))
