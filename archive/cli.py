@@ -180,7 +180,9 @@ def stats(ctx, as_json):
     if ix["generation"] is None:
         click.echo("index     none built yet: nothing is searchable (run `python -m archive reindex`)")
     else:
-        click.echo(f"index     {ix['generation']}: {ix['calls_searchable']} of {s['calls']} calls searchable")
+        click.echo(f"index     {ix['generation']}: {ix['calls_searchable']} of {s['calls']} calls searchable "
+                   f"(lexical: {ix['lexical_engine']}, vectors: {ix['vector_kind'] or '?'}"
+                   f"{', model in ' + ix['precision'] if ix['precision'] else ''})")
         notice = open_archive(ctx).pending_notice()
         if notice:
             _note(notice)
@@ -393,22 +395,29 @@ def _run_reindex(archive, full, quiet, as_json):
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Where the model embeds (default: "
                                                                                   "$ARCHIVE_DEVICE or cpu).")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=None, help="Passages per embedding batch.")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
+              help="Numbers the model embeds in (default: $ARCHIVE_PRECISION or auto: bf16 where the CPU has it).")
+@click.option("--lexical-engine", type=click.Choice(["whoosh", "tantivy"]), default=None,
+              help="Build the lexical index with this engine from now on (default: $ARCHIVE_LEXICAL_ENGINE, else "
+                   "the live index's engine, whoosh for a new archive). A change rebuilds the lexical index whole.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress; only the summary (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
 @handles_errors
-def reindex(ctx, full, device, batch_size, quiet, as_json):
-    """Bring the lexical (Whoosh) and vector (FAISS) indexes up to date with the archive.
+def reindex(ctx, full, device, batch_size, precision, lexical_engine, quiet, as_json):
+    """Bring the lexical (Whoosh or tantivy) and vector (FAISS) indexes up to date with the archive.
 
     Builds a new index generation beside the live one and switches to it atomically: searches keep being
     answered, and a crash or kill leaves the previous generation serving. Only text never embedded before is
     embedded. Exit status: 0 a new generation is live, 3 already up to date, 75 another reindex is running,
     2 error (the live generation is untouched).
     """
-    if device or batch_size:
+    if device or batch_size or precision or lexical_engine:
         from dataclasses import replace
         a = open_archive(ctx)
-        a.settings = replace(a.settings, **{k: v for k, v in (("device", device), ("batch_size", batch_size)) if v})
+        a.settings = replace(a.settings, **{k: v for k, v in (("device", device), ("batch_size", batch_size),
+                                                              ("precision", precision),
+                                                              ("lexical_engine", lexical_engine)) if v})
     result = _run_reindex(open_archive(ctx), full, quiet, as_json)
     if as_json:
         _emit(result.to_dict())

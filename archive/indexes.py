@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from index.engines import DEFAULT_LEXICAL, LexicalEngine, lexical_engine
 from index.generations import GenerationError, Generations, LockedError
-from index.lexical import LexicalIndex
 from index.vector import VectorIndex
 from index.vector_cache import VectorCache
 
@@ -33,11 +33,11 @@ def meta_of(row: dict) -> dict:
             "section": row["section"], "call_id": row["call_id"]}
 
 
-def make_encoder(name: str, device: str = "cpu"):
+def make_encoder(name: str, device: str = "cpu", precision: str = "auto"):
     """The embedding model; NotReadyError naming the package when it is missing or cannot be loaded."""
     from index.encoders import EncoderMissingError, HashEncoder, MiniLMEncoder
     try:
-        return HashEncoder() if name == "hash" else MiniLMEncoder(device=device)
+        return HashEncoder() if name == "hash" else MiniLMEncoder(device=device, precision=precision)
     except EncoderMissingError as e:
         raise NotReadyError(str(e), "install the requirements (make install)") from None
     except Exception as e:          # a damaged model folder, a torch that does not load ...
@@ -70,9 +70,14 @@ class ReindexResult:
                 "calls": len(self.manifest.get("calls") or {}), "seconds": self.manifest.get("seconds")}
 
 
-def open_generation(root: Path, expect: dict) -> tuple[str, LexicalIndex, VectorIndex | None, dict, str | None]:
+def engine_of(manifest: dict) -> str:
+    """The lexical engine a generation was built with (generations from before the choice: Whoosh)."""
+    return manifest.get("lexical_engine", "whoosh")
+
+
+def open_generation(root: Path, expect: dict) -> tuple[str, LexicalEngine, VectorIndex | None, dict, str | None]:
     """The live generation's name, engines and manifest, and why its vector index cannot be used (None when it
-    can). Refused (StoreError) when the generation does not match `expect` or its lexical index cannot be read
+    can). The lexical engine is the one the generation was built with (its manifest says). Refused (StoreError) when the generation does not match `expect` or its lexical index cannot be read
     (NotReadyError when none is built yet); a damaged vector index alone leaves lexical search serving."""
     gens = Generations(root)
     name = gens.current()
@@ -82,7 +87,7 @@ def open_generation(root: Path, expect: dict) -> tuple[str, LexicalIndex, Vector
     try:
         manifest = gens.verify(name, expect, under="lexical")
         folder = gens.path(name)
-        lexical = LexicalIndex.open(folder / "lexical", FILTER_FIELDS)
+        lexical = lexical_engine(engine_of(manifest)).open(folder / "lexical", FILTER_FIELDS)
     except GenerationError as e:
         raise StoreError(f"the live search index cannot be used: {e}", "rebuild it", command="reindex --full") from None
     except Exception as e:      # a damaged file that slipped past the checks
@@ -95,15 +100,15 @@ def open_generation(root: Path, expect: dict) -> tuple[str, LexicalIndex, Vector
         return name, lexical, None, manifest, f"the vector index of {name} cannot be used ({e})"
 
 
-def live_calls(root: Path) -> dict[str, str] | None:
-    """The call versions the live generation was built from (None when there is none); read from its manifest
-    without checking its files."""
+def live_manifest(root: Path) -> dict | None:
+    """The live generation's manifest (None when there is none or it cannot be read), without checking its files:
+    the call versions it was built from, its engines, its precision."""
     gens = Generations(root)
     name = gens.current()
     if name is None:
         return None
     try:
-        return gens.manifest(name).get("calls", {})
+        return gens.manifest(name)
     except GenerationError:
         return None
 
@@ -140,12 +145,16 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
             old = gens.verify(live, expect)
         except GenerationError as e:
             log(f"live generation {live} unusable ({e}); rebuilding everything")
+    # The engine asked for, else the live generation's (the archive's choice persists in its manifests).
+    engine = settings.lexical_engine or (engine_of(old) if old else DEFAULT_LEXICAL)
+    switch = old is not None and engine_of(old) != engine       # a new engine: its index is built whole
+    Lexical = lexical_engine(engine)
     versions = store.call_versions()
     before = old["calls"] if old else {}
     added = [c for c in versions if c not in before]
     changed = [c for c in versions if c in before and before[c] != versions[c]]
     deleted = [c for c in before if c not in versions]
-    if old and not (added or changed or deleted):
+    if old and not (added or changed or deleted or switch):
         return ReindexResult("up-to-date", live, old)
     all_ids = store.chunk_ids()
     touched = set(added) | set(changed)
@@ -173,18 +182,22 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
             raise GenerationError(f"the vector index has {len(vindex)} passages, the archive {len(all_ids)}")
         vindex.save(building / "vector")
         t2 = time.perf_counter()
-        if old is None:
-            log(f"lexical index: {len(rows)} passages")
-            LexicalIndex.build(building / "lexical", ({"id": r["chunk_id"], **indexed_text(r), **meta_of(r)}
-                                                     for r in rows), filter_fields).close()
+        if old is None or switch:
+            lex_rows = rows if old is None else store.passages()
+            log(f"lexical index ({engine}): {len(lex_rows)} passages")
+            Lexical.build(building / "lexical", ({"id": r["chunk_id"], **indexed_text(r), **meta_of(r)}
+                                                for r in lex_rows), filter_fields).close()
+            del lex_rows
         else:
-            log(f"lexical index: {len(added)} calls added, {len(changed)} changed, {len(deleted)} deleted")
-            LexicalIndex.update(gens.path(live) / "lexical", building / "lexical", "call_id",
-                                list(changed) + list(deleted),
-                                ({"id": r["chunk_id"], **indexed_text(r), **meta_of(r)} for r in rows),
-                                filter_fields).close()
+            log(f"lexical index ({engine}): {len(added)} calls added, {len(changed)} changed, {len(deleted)} deleted")
+            Lexical.update(gens.path(live) / "lexical", building / "lexical", "call_id",
+                           list(changed) + list(deleted),
+                           ({"id": r["chunk_id"], **indexed_text(r), **meta_of(r)} for r in rows),
+                           filter_fields).close()
         t3 = time.perf_counter()
         manifest = {**expect, "encoder_dim": int(vectors.shape[1]) if len(vectors) else encoder.dim,
+                    "precision": getattr(encoder, "precision", "fp32"), "lexical_engine": engine,
+                    "vector_kind": vindex.kind,
                     "passages": len(all_ids), "calls": versions,
                     "chunk_set_sha256": hashlib.sha256("\n".join(sorted(all_ids)).encode()).hexdigest(),
                     "built_from": live if old else None,

@@ -19,7 +19,7 @@ from index.query import ParsedQuery
 from .errors import NotReadyError
 from .models import parent_of
 from .request import WINDOW, SearchRequest
-from .snippets import STOP_STEMS
+from .snippets import Marker, no_marks
 from .understand import Directory, Interpretation
 
 CALL_EVIDENCE = 0.2      # share of a turn's score that comes from its call's best three turns
@@ -61,7 +61,7 @@ class Ranking:
     lexical: dict[str, tuple[int, float]]           # turn id -> (rank, score) in the lexical leg
     semantic: dict[str, tuple[int, float]]
     weights: dict
-    terms: set[str] = field(default_factory=set)    # the query's analysed terms, for snippets
+    marker: Marker = no_marks                       # the spans of a text the lexical engine matches, for snippets
     query_vector: object = None                     # the embedded query, when the semantic leg ran
 
 
@@ -148,9 +148,12 @@ class Searcher:
         for t, _ in page:       # the chunk the better-ranked leg found
             lr, sr = lex_rank.get(t), sem_rank.get(t)
             chunk[t] = sr[2] if sr and (not lr or sr[0] < lr[0]) else lr[2] if lr else within_chunk[t]
-        terms = {t for c in parsed.words for g in self.lexical.terms_by_position(c) for t in g} - STOP_STEMS
         return Ranking(page, len(fused), chunk, {t: (r[0], r[1]) for t, r in lex_rank.items()},
-                       {t: (r[0], r[1]) for t, r in sem_rank.items()}, weights, terms, vec)
+                       {t: (r[0], r[1]) for t, r in sem_rank.items()}, weights, self.marker(parsed), vec)
+
+    def marker(self, parsed: ParsedQuery) -> Marker:
+        """What of a text the query matches, as the lexical engine reads it."""
+        return lambda text: self.lexical.marks(parsed, text)
 
     def _preference(self, meant: Interpretation):
         directory = self.directory

@@ -21,7 +21,7 @@ from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError
 from .formats.extract import to_text
 from .formats.records import utterance_table
 from .formats.report import describe, describe_failure
-from .indexes import ReindexResult, live_calls, make_encoder
+from .indexes import ReindexResult, engine_of, live_manifest, make_encoder
 from .indexes import reindex as build_generation
 from .models import Hit, SearchResults, parent_of, period_label
 from .request import MAX_CONTEXT, SearchRequest
@@ -257,7 +257,8 @@ class Archive:
                     if self._encoder_error is not None:     # tried once: a missing model stays missing
                         raise self._encoder_error
                     try:
-                        self._encoder = make_encoder(self.settings.encoder, self.settings.device)
+                        self._encoder = make_encoder(self.settings.encoder, self.settings.device,
+                                                     self.settings.precision)
                     except NotReadyError as e:
                         self._encoder_error = e
                         raise
@@ -334,10 +335,14 @@ class Archive:
         key = (Generations(self.settings.index_path).current(), self.store.version())
         if self._status is None or self._status[0] != key:
             stored = self.store.call_versions()
-            indexed = live_calls(self.settings.index_path)
+            manifest = live_manifest(self.settings.index_path)
+            indexed = manifest.get("calls", {}) if manifest is not None else None
             status = {"calls_stored": len(stored), "generation": key[0], "indexed": indexed is not None,
                       "pending": sorted(c for c, v in stored.items() if (indexed or {}).get(c) != v),
-                      "removed": sorted(c for c in (indexed or {}) if c not in stored)}
+                      "removed": sorted(c for c in (indexed or {}) if c not in stored),
+                      "lexical_engine": engine_of(manifest) if manifest else None,
+                      "vector_kind": (manifest or {}).get("vector_kind"),
+                      "precision": (manifest or {}).get("precision")}
             self._status = (key, status)
         return self._status[1]
 
@@ -376,7 +381,7 @@ class Archive:
         rows = self.store.hit_rows(t for t, _ in ranking.page)
         chunks = self.store.chunk_texts(ranking.chunk.values())
         passages = {t: chunks.get(ranking.chunk[t], rows[t]["text"]) for t, _ in ranking.page if t in rows}
-        closest = closest_sentences(list(passages.items()), ranking.terms, lambda xs: self.encoder.encode(xs),
+        closest = closest_sentences(list(passages.items()), ranking.marker, lambda xs: self.encoder.encode(xs),
                                     ranking.query_vector)
         hits = []
         for rank, (tid, score) in enumerate(ranking.page, offset + 1):
@@ -391,7 +396,7 @@ class Archive:
                 quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
                 role=r["role"], section=r["section"], position=r["position"],
                 source_file=Path(r["path"]).name if r["path"] else None, chunk_id=ranking.chunk[tid],
-                passage=passage, snippet=snippet(passage, ranking.terms, closest=closest.get(tid)),
+                passage=passage, snippet=snippet(passage, ranking.marker, closest=closest.get(tid)),
                 text=text, truncated=cut_passage or cut_text, score=round(score, 6), rank=rank,
                 lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
                 semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None,
@@ -423,7 +428,9 @@ class Archive:
         ix = self.index_status()
         s["index"] = {"generation": ix["generation"] if ix["indexed"] else None,
                       "calls_searchable": ix["calls_stored"] - len(ix["pending"]) if ix["indexed"] else 0,
-                      "pending": len(ix["pending"]), "removed": len(ix["removed"])}
+                      "pending": len(ix["pending"]), "removed": len(ix["removed"]),
+                      "lexical_engine": ix["lexical_engine"], "vector_kind": ix["vector_kind"],
+                      "precision": ix["precision"]}
         return s
 
     def companies(self) -> list[dict]:
@@ -449,6 +456,16 @@ class Archive:
             if r["ticker"] in canonical:
                 r["company"] = canonical[r["ticker"]]
         return rows
+
+    def marker(self, text: str):
+        """What of a text the query `text` matches, as the live lexical engine reads it (the call viewer marks
+        it); marks nothing for a query that does not parse or while no index can be opened."""
+        from index.query import QuerySyntaxError, parse
+        from .snippets import no_marks
+        try:
+            return self.searcher.marker(parse(text)) if text.strip() else no_marks
+        except (QuerySyntaxError, ArchiveError):
+            return no_marks
 
     def get_call(self, call_id: str) -> dict:
         call = self.store.call(call_id)

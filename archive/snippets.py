@@ -1,19 +1,21 @@
 """What a hit shows: the snippet (the passage's sentence that best matches the query, words marked), the
-citation an analyst or a chat tool quotes, and the link to the turn in the call viewer."""
+citation an analyst or a chat tool quotes, and the link to the turn in the call viewer.
+
+Which words match is the lexical engine's answer, not this module's: a marker (text -> [(start, end)] character
+spans) comes from the engine that ranked the hit (LexicalEngine.marks: Whoosh's analyzer, tantivy's snippet
+generator), so what is marked is what the engine matched."""
 from __future__ import annotations
 
 import html
 import re
+from typing import Callable
 from urllib.parse import quote
-
-from index.lexical import STOP_WORDS, analyzer, stem_word
-from index.query import QuerySyntaxError, parse
 
 from .models import SECTION_LABELS, period_text
 
+Marker = Callable[[str], list[tuple[int, int]]]
+
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[\"'“(\[]?[A-Z0-9$])")
-_HIGHLIGHT_TOKEN = re.compile(r"(\$?[\w%&'-]+(?:\.\w+)*%?)")
-STOP_STEMS = {stem_word(w) for w in STOP_WORDS}      # 'its' stems to 'it': not worth a mark
 MAX_PASSAGE = 2_000          # characters of the matching passage a hit carries ...
 MAX_HIT_TEXT = 6_000         # ... and of its turn (the whole turn: the turn endpoint)
 SEMANTIC_SNIPPETS = 1        # hits per page whose snippet sentence may be chosen by embedding (about 20 ms each)
@@ -29,30 +31,30 @@ def clip(text: str, limit: int) -> tuple[str, bool]:
     return (cut[:space] if space > limit * 0.8 else cut).rstrip() + " …", True
 
 
-def stems(sentence: str) -> set[str]:
-    return {stem_word(w) for w in re.findall(r"[\w$%.&'-]+", sentence.lower())}
+def no_marks(text: str) -> list[tuple[int, int]]:
+    return []
 
 
 def sentences_of(passage: str) -> list[str]:
     return [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
 
 
-def snippet(passage: str, terms: set[str], max_chars: int = 320, closest: int | None = None) -> str:
-    """The sentence of the passage that shares most query terms, HTML-escaped, with the matching words in
-    <mark>. When no sentence shares a term (a hit found by meaning), `closest` (the index of the sentence
-    nearest the query in embedding space, see closest_sentences) picks it."""
+def snippet(passage: str, marker: Marker, max_chars: int = 320, closest: int | None = None) -> str:
+    """The sentence of the passage with the most distinct matched words, HTML-escaped, with the matching words
+    in <mark>. When no sentence matches (a hit found by meaning), `closest` (the index of the sentence nearest
+    the query in embedding space, see closest_sentences) picks it."""
     sentences = sentences_of(passage)
-    scores = [len(stems(x) & terms) for x in sentences]
+    scores = [len({x[a:b].lower() for a, b in marker(x)}) for x in sentences]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     if scores[best] == 0 and closest is not None and len(sentences) > 1:
         best = closest
     text = sentences[best]
     if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " …"
-    return highlight(text, terms)
+    return highlight(text, marker(text) if scores[best] else [])
 
 
-def closest_sentences(passages: list[tuple[str, str]], terms: set[str], encode, query_vector) -> dict[str, int]:
+def closest_sentences(passages: list[tuple[str, str]], marker: Marker, encode, query_vector) -> dict[str, int]:
     """For the first hits whose passage shares no word with the query (found by meaning): hit id -> the index
     of its sentence nearest the query. passages: [(hit id, passage)] in rank order. Their sentences are
     embedded in one batch (one model call per page)."""
@@ -61,7 +63,7 @@ def closest_sentences(passages: list[tuple[str, str]], terms: set[str], encode, 
     todo = []
     for hid, passage in passages:
         sentences = sentences_of(passage)
-        if len(sentences) > 1 and not any(stems(x) & terms for x in sentences):
+        if len(sentences) > 1 and not any(marker(x) for x in sentences):
             todo.append((hid, sentences[:SNIPPET_SENTENCES]))
             if len(todo) == SEMANTIC_SNIPPETS:
                 break
@@ -75,24 +77,18 @@ def closest_sentences(passages: list[tuple[str, str]], terms: set[str], encode, 
     return out
 
 
-def query_terms(text: str) -> set[str]:
-    """The analysed terms of a query (stems, no stopwords), for highlighting; empty for a query that does not
-    parse."""
-    try:
-        parsed = parse(text)
-    except QuerySyntaxError:
-        return set()
-    return {t.text for c in parsed.words for t in analyzer()(c)}
-
-
-def highlight(text: str, terms: set[str]) -> str:
-    """HTML-escaped text with the words whose stem is in terms in <mark>."""
-    out = []
-    for token in _HIGHLIGHT_TOKEN.split(text):
-        esc = html.escape(token, quote=True)
-        if token and terms and stem_word(token.lower()) in terms:
-            esc = f"<mark>{esc}</mark>"
-        out.append(esc)
+def highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """HTML-escaped text with the character spans in <mark> (overlapping or out-of-range spans are merged or
+    clipped)."""
+    out, at = [], 0
+    for a, b in sorted(spans):
+        a, b = max(a, at), min(b, len(text))
+        if a >= b:
+            continue
+        out.append(html.escape(text[at:a], quote=True))
+        out.append(f"<mark>{html.escape(text[a:b], quote=True)}</mark>")
+        at = b
+    out.append(html.escape(text[at:], quote=True))
     return "".join(out)
 
 

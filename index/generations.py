@@ -85,7 +85,7 @@ def checksums(folder: Path, previous: Path | None = None, known: dict | None = N
     (same inode) takes its checksum from that generation's manifest instead of being read again."""
     out = {}
     for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.name != MANIFEST and not p.name.endswith("LOCK"):
+        if p.is_file() and p.name != MANIFEST and not p.name.lower().endswith("lock"):
             rel = str(p.relative_to(folder))
             st = p.stat()
             old = (previous / rel) if previous is not None else None

@@ -89,6 +89,7 @@ class LexicalIndex:
         self._searchers: list = []
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._marked: dict[ParsedQuery, frozenset[str]] = {}     # a query's terms, for marks
 
     @classmethod
     def build(cls, folder: Path, docs: Iterable[dict], filter_fields: Mapping[str, str], *,
@@ -187,6 +188,25 @@ class LexicalIndex:
             return (reader.doc_frequency("text", term) - inside) / max(1, reader.doc_count())
 
     # ---- query building ------------------------------------------------------------------------------------------
+
+    def marks(self, parsed: ParsedQuery, text: str) -> list[tuple[int, int]]:
+        """The character spans of text holding a word of the query (a word, an OR alternative or a phrase's
+        words, as this analyzer reads them; stopwords never), for highlighting."""
+        terms = self._mark_terms(parsed)
+        if not terms:
+            return []
+        return list(dict.fromkeys((t.startchar, t.endchar) for t in self.analyzer(text, chars=True)
+                                  if t.text in terms))
+
+    def _mark_terms(self, parsed: ParsedQuery) -> frozenset[str]:
+        terms = self._marked.get(parsed)
+        if terms is None:
+            stop = _stop_stems()
+            terms = frozenset(t for c in parsed.words for g in self.terms_by_position(c) for t in g if t not in stop)
+            if len(self._marked) > 256:
+                self._marked.clear()
+            self._marked[parsed] = terms
+        return terms
 
     def terms_by_position(self, text: str) -> list[list[str]]:
         """Analyzed tokens grouped by position: [['non-gaap', 'non', 'gaap'], ['ep']]."""
@@ -287,6 +307,12 @@ class LexicalIndex:
                 results = x.search(q, filter=fq, limit=limit)
             return [(hit["id"], float(hit.score)) for hit in results]
 
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_stems() -> frozenset[str]:
+    """Stopwords as stems ('its' stems to 'it'): never worth a mark."""
+    return frozenset(stem_word(w) for w in STOP_WORDS)
 
 
 @functools.lru_cache(maxsize=200_000)

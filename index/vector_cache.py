@@ -1,5 +1,7 @@
-"""Embedding cache: vectors keyed by (encoder name, SHA-256 of the exact text embedded), in a SQLite file under
-the archive home. A reindex or an experiment embeds only text it has never embedded."""
+"""Embedding cache: vectors keyed by (encoder key, SHA-256 of the exact text embedded), in a SQLite file under
+the archive home. A reindex or an experiment embeds only text it has never embedded. The encoder key names the
+model and its precision (index.encoders.cache_key): a bf16 encoder stores its vectors under its own key and reads
+fp32 vectors of the same model first (they are the reference; bf16 ones are within cosine 0.9998 of them)."""
 from __future__ import annotations
 
 import hashlib
@@ -29,6 +31,10 @@ class VectorCache:
     def count(self, encoder: str) -> int:
         return self.db.execute("SELECT count(*) FROM vectors WHERE encoder = ?", (encoder,)).fetchone()[0]
 
+    def encoders(self) -> list[str]:
+        """The encoder keys the cache holds vectors of."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT encoder FROM vectors ORDER BY encoder")]
+
     def all_vectors(self, encoder: str) -> np.ndarray:
         """Every cached vector of an encoder, one row each (for benchmarks)."""
         blobs = [r[0] for r in self.db.execute("SELECT vector FROM vectors WHERE encoder = ?", (encoder,))]
@@ -55,7 +61,10 @@ class VectorCache:
               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Vectors for texts, embedding only those not cached (saved batch by batch, so a killed run resumes)."""
         keys = [text_key(t) for t in texts]
+        own = getattr(encoder, "cache_key", encoder.name)
         have = self.get_many(encoder.name, list(dict.fromkeys(keys)))
+        if own != encoder.name:
+            have.update(self.get_many(own, [k for k in dict.fromkeys(keys) if k not in have]))
         first = {}
         for i, k in enumerate(keys):
             if k not in have:
@@ -67,7 +76,7 @@ class VectorCache:
         for s in range(0, len(todo_unique), step):
             idx = sorted(todo_unique[s:s + step], key=lambda i: -len(texts[i]))
             vecs = encoder.encode([texts[i] for i in idx], batch_size=batch_size)
-            self.put_many(encoder.name, [keys[i] for i in idx], vecs)
+            self.put_many(own, [keys[i] for i in idx], vecs)
             for i, v in zip(idx, vecs):
                 have[keys[i]] = v
             done += len(idx)

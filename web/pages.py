@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from archive.errors import ArchiveError
 from archive.models import SECTION_LABELS, period_text
 from archive.request import MAX_QUERY, TREND_FIELDS
-from archive.snippets import highlight, query_terms
+from archive.snippets import highlight
 
 from .errors import for_page
 from .params import one_value, search_request
@@ -97,9 +97,9 @@ def call(call_id):
         call = a.get_call(call_id)
     except ArchiveError as e:
         return render_template("base.html", error=for_page(e)), e.status
-    terms = query_terms(request.args.get("q", "")[:500])
+    marker = a.marker(request.args.get("q", "")[:500])
     for t in call["turns"]:
-        t["paragraphs"] = [Markup(highlight(p, terms)) for p in t["text"].split("\n\n")]
+        t["paragraphs"] = [Markup(highlight(p, marker(p))) for p in t["text"].split("\n\n")]
     same = [c for c in a.calls(ticker=call["ticker"])] if call["ticker"] else []
     ids = [c["call_id"] for c in same]
     i = ids.index(call_id) if call_id in ids else -1
