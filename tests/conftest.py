@@ -18,6 +18,21 @@ from archive.service import Archive
 # Commands the tests run (in process or as subprocesses) embed with the small deterministic test encoder unless
 # a test asks for the real model (Settings(encoder="minilm")).
 os.environ.setdefault("ARCHIVE_ENCODER", "hash")
+ENGINES = ("whoosh", "tantivy")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--lexical-engine", choices=ENGINES, default=None,
+                     help="the lexical engine every archive a test builds gets (default: the archive's default, "
+                          "whoosh); `make test-tantivy` runs the whole suite with tantivy")
+
+
+def pytest_configure(config):
+    engine = config.getoption("--lexical-engine")
+    if engine:
+        import archive.indexes
+        archive.indexes.DEFAULT_LEXICAL = engine           # archives built in this process
+        os.environ["ARCHIVE_LEXICAL_ENGINE"] = engine      # ... and by the commands the tests run
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
@@ -41,6 +56,20 @@ def sample_archive(tmp_path_factory):
     a = Archive.open(Settings(home=tmp_path_factory.mktemp("sample-archive"), encoder="hash"))
     report = a.ingest([SAMPLE])
     assert report.ok and report.summary()["added"] == 11, report.to_dict()
+    a.reindex()
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def sample_each_engine(request, sample_archive, tmp_path_factory):
+    """The bundled sample indexed by each lexical engine in turn (the shared archive for the one it uses)."""
+    if sample_archive.searcher.manifest.get("lexical_engine") == request.param:
+        yield sample_archive
+        return
+    a = Archive.open(Settings(home=tmp_path_factory.mktemp(f"sample-{request.param}"), encoder="hash",
+                              lexical_engine=request.param))
+    assert a.ingest([SAMPLE]).ok
     a.reindex()
     yield a
     a.close()

@@ -17,7 +17,7 @@ from archive.request import SearchRequest
 from archive.service import Archive
 from index.generations import Generations
 
-from .conftest import ROOT, SAMPLE
+from .conftest import ENGINES, ROOT, SAMPLE
 
 pytestmark = pytest.mark.slow            # CLI subprocesses, kills and many generations in every test
 ENV = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT)}
@@ -53,13 +53,18 @@ def check_consistent(home):
 
 
 @pytest.fixture
-def home(tmp_path):
+def home(tmp_path, request):
+    """40 synthetic calls and the sample, stored and indexed by the CLI (with the lexical engine a test asks
+    for: parametrize("home", ENGINES, indirect=True); later commands keep the archive's engine)."""
+    engine = getattr(request, "param", None)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i in range(40):
         (corpus / f"syn{i}.json").write_text(json.dumps(synthetic_call(i)))
     h = tmp_path / "home"
-    r = cli(h, "ingest", str(SAMPLE), str(corpus), "-q")      # stores and builds the first generation
+    env = {**ENV, "ARCHIVE_LEXICAL_ENGINE": engine} if engine else ENV
+    r = subprocess.run([sys.executable, "-m", "archive", "--home", str(h), "ingest", str(SAMPLE), str(corpus), "-q"],
+                       cwd=ROOT, env=env, capture_output=True, text=True)     # stores and builds the first generation
     assert r.returncode == 0, r.stderr
     assert Generations(h / "index").current() == "gen-000001"
     return h
@@ -75,6 +80,7 @@ def test_generations_switch_and_prune(home):
     assert cli(home, "reindex").returncode == 3           # nothing changed: no new generation
 
 
+@pytest.mark.parametrize("home", ENGINES, indirect=True)
 def test_incremental_reindex_applies_added_changed_deleted(home, tmp_path):
     extra = tmp_path / "extra.json"
     extra.write_text(json.dumps(synthetic_call(100)))
@@ -91,6 +97,27 @@ def test_incremental_reindex_applies_added_changed_deleted(home, tmp_path):
     check_consistent(home)
 
 
+def test_the_lexical_engine_is_chosen_per_archive_and_kept(home):
+    gens = Generations(home / "index")
+    engine = lambda: gens.manifest(gens.current()).get("lexical_engine")       # noqa: E731
+    first = engine()
+    other = "tantivy" if first == "whoosh" else "whoosh"
+    with Archive.open(Settings(home=home, encoder="hash")) as a:
+        before = {h.turn_id for h in a.search(SearchRequest("revenue margin", mode="lexical", limit=10)).hits}
+    r = cli(home, "reindex", "--lexical-engine", other, "--json")
+    assert r.returncode == 0, r.stderr
+    assert engine() == other and json.loads(r.stdout)["outcome"] == "built"
+    assert cli(home, "reindex").returncode == 3            # the choice stays: nothing to rebuild
+    _, passages, calls = check_consistent(home)
+    with Archive.open(Settings(home=home, encoder="hash")) as a:
+        assert a.stats()["index"]["lexical_engine"] == other
+        after = {h.turn_id for h in a.search(SearchRequest("revenue margin", mode="lexical", limit=10)).hits}
+    assert len(before & after) >= 5                        # two BM25 engines over the same text mostly agree
+    assert cli(home, "reindex", "--lexical-engine", first, "-q").returncode == 0 and engine() == first
+    assert check_consistent(home)[1:] == (passages, calls)
+
+
+@pytest.mark.parametrize("home", ENGINES, indirect=True)
 def test_killed_at_random_moments_the_archive_keeps_serving(home):
     name0, passages0, calls0 = check_consistent(home)
     t0 = time.perf_counter()
@@ -115,6 +142,7 @@ def test_killed_at_random_moments_the_archive_keeps_serving(home):
     check_consistent(home)
 
 
+@pytest.mark.parametrize("home", ENGINES, indirect=True)
 def test_a_full_disk_fails_clearly_and_the_old_index_serves(home):
     import resource
     before = check_consistent(home)
