@@ -6,7 +6,7 @@ ARCHIVE_HOME ?= var
 ARCHIVE := $(PY) -m archive --home $(ARCHIVE_HOME)
 FAST   := not slow and not corpus and not browser
 
-.PHONY: install browser serve test test-fast sample clean
+.PHONY: install browser serve test test-fast test-tantivy sample clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,11 @@ test: install browser
 # The unit tests: no real model, no corpora, no browser, no servers.
 test-fast: install
 	$(PY) -m pytest -q -m "$(FAST)"
+
+# The whole suite with tantivy as every test archive's lexical engine (make test runs the engine-level, search
+# and reindex tests on both).
+test-tantivy: install browser
+	$(PY) -m pytest -q --lexical-engine tantivy
 
 clean:
 	rm -rf var .pytest_cache

@@ -18,7 +18,7 @@ from whoosh.analysis import STOP_WORDS, Filter, LowercaseFilter, RegexTokenizer,
 
 from .filters import INTEGER, KEYWORD, normalized
 from .generations import link_tree
-from .query import ParsedQuery
+from .query import FIGURE_BOOST, ParsedQuery, is_figure
 
 # Money, percentages and decimals stay whole ($0.83, 10%, 1,200); words keep inner hyphens, apostrophes and
 # ampersands (non-GAAP, S&P, 10-K, Q3).
@@ -253,7 +253,7 @@ class LexicalIndex:
         terms = self.scored_terms(parsed)
         if prune:
             terms = self.prune(terms, fields)
-        scored = [wq.Term(f, t) for t in terms for f in fields]
+        scored = [wq.Term(f, t, boost=FIGURE_BOOST if is_figure(t) else 1.0) for t in terms for f in fields]
         required = [q for q in (self._phrase(c, fields) for g in parsed.groups for c in g if c.phrase)
                     if q is not None]
         if not scored and not required:

@@ -8,6 +8,17 @@ from dataclasses import dataclass
 
 MAX_CHARS = 500
 MAX_CLAUSES = 32
+# A figure in a query (money, a percentage, a decimal: $0.83, 17.9%, 41.1) names what the user is after more
+# exactly than any word around it ('q3 revenue $41.1 million'): both lexical engines count it FIGURE_BOOST times.
+# Measured on the development set's summary queries, tantivy lexical R@10 0.647 (x1) / 0.767 (x2) / 0.740 (x4),
+# the other kinds unchanged (docs/scale.md).
+FIGURE_BOOST = 2.0
+_FIGURE = re.compile(r"^\$|%$|\d[.,]\d")
+
+
+def is_figure(term: str) -> bool:
+    """Whether an analysed term is a figure: '$0.83', '10%', '17.9', '1,200' (not a year or 'q3')."""
+    return bool(_FIGURE.search(term))
 
 
 class QuerySyntaxError(ValueError):

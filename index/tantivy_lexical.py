@@ -20,7 +20,7 @@ from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from .filters import INTEGER, KEYWORD, normalized
 from .generations import link_tree
-from .query import ParsedQuery
+from .query import FIGURE_BOOST, ParsedQuery, is_figure
 
 ANALYZER = "transcript"
 
@@ -204,6 +204,10 @@ class TantivyIndex:
             return Query.term_query(self.schema, field, words[0][1], index_option=record)
         return Query.phrase_query(self.schema, field, list(words))
 
+    def _scored(self, words, field: str) -> Query:
+        q = self._match(words, field, "freq")
+        return Query.boost_query(q, FIGURE_BOOST) if any(is_figure(t) for _, t in words) else q
+
     def _over(self, words, fields, record: str = "position") -> Query:
         parts = [self._match(words, f, record) for f in fields]
         return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Should, q) for q in parts])
@@ -221,7 +225,7 @@ class TantivyIndex:
         fields = tuple(fields)
         if not fields:
             return None
-        scored = [(Occur.Should, self._match(w, f, "freq")) for w in self.scored_words(parsed) for f in fields]
+        scored = [(Occur.Should, self._scored(w, f)) for w in self.scored_words(parsed) for f in fields]
         phrases = dict.fromkeys(w for w in (self._words(c.text) for g in parsed.groups for c in g if c.phrase) if w)
         required = [(Occur.Must, self._over(w, fields)) for w in phrases]
         if not scored and not required:
