@@ -112,3 +112,29 @@ def cache_count(home) -> int:
         return cache.count("hash-test-encoder")
     finally:
         cache.close()
+
+
+def test_the_cache_reads_most_of_itself_in_one_pass_with_the_same_answer(tmp_path, monkeypatch):
+    cache = VectorCache(tmp_path / "v.sqlite3")
+    enc = CountingEncoder("fp32")
+    texts = [f"text number {i}" for i in range(1500)]
+    first = cache.embed(enc, texts)
+    from index.vector_cache import text_key
+    keys = [text_key(t) for t in texts]
+    scans = []
+    real = cache.db
+
+    class Spy:
+        def execute(self, sql, *args):
+            scans.append("IN (" not in sql and sql.startswith("SELECT key"))
+            return real.execute(sql, *args)
+    monkeypatch.setattr(cache, "db", Spy())
+    whole = cache.get_many(enc.name, keys)                  # 1,500 of 1,500: one pass
+    assert any(scans)
+    scans.clear()
+    part = cache.get_many(enc.name, keys[:200])              # a few: looked up by key
+    assert not any(scans)
+    assert all(np.array_equal(whole[k], first[i]) for i, k in enumerate(keys))
+    assert part.keys() == set(keys[:200])
+    monkeypatch.setattr(cache, "db", real)
+    cache.close()
