@@ -145,8 +145,10 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log)
             old = gens.verify(live, expect)
         except GenerationError as e:
             log(f"live generation {live} unusable ({e}); rebuilding everything")
-    # The engine asked for, else the live generation's (the archive's choice persists in its manifests).
-    engine = settings.lexical_engine or (engine_of(old) if old else DEFAULT_LEXICAL)
+    # The engine asked for, else the live generation's, even for a full build or when the live one cannot be
+    # used (the archive's choice persists in its manifests).
+    previous = old or (live_manifest(gens.root) if live else None)
+    engine = settings.lexical_engine or (engine_of(previous) if previous else DEFAULT_LEXICAL)
     switch = old is not None and engine_of(old) != engine       # a new engine: its index is built whole
     Lexical = lexical_engine(engine)
     versions = store.call_versions()

@@ -107,7 +107,8 @@ def test_the_lexical_engine_is_chosen_per_archive_and_kept(home):
     r = cli(home, "reindex", "--lexical-engine", other, "--json")
     assert r.returncode == 0, r.stderr
     assert engine() == other and json.loads(r.stdout)["outcome"] == "built"
-    assert cli(home, "reindex").returncode == 3            # the choice stays: nothing to rebuild
+    assert cli(home, "reindex").returncode == 3            # the choice stays: nothing to rebuild ...
+    assert cli(home, "reindex", "--full", "-q").returncode == 0 and engine() == other     # ... even rebuilt whole
     _, passages, calls = check_consistent(home)
     with Archive.open(Settings(home=home, encoder="hash")) as a:
         assert a.stats()["index"]["lexical_engine"] == other
