@@ -5,13 +5,43 @@ an update adds a segment for the new rows and marks replaced or removed rows del
 never rewritten: a new generation hard-links their files. Small segments are merged when there are too many,
 and everything is merged when too many rows are deleted.
 
-A segment of ANN_MIN_ROWS rows or more answers unfiltered searches from an HNSW graph (measured: recall@10 against
-exact search at or above 0.99); smaller segments are searched exactly (IndexFlatIP). A filter that leaves few
-rows of a segment is searched exactly over those rows only, so a one-ticker filter loses no recall; a broad one
-over-fetches and falls back to the exact subset when too few rows survive."""
+Segments below ANN_MIN_ROWS rows are searched exactly (IndexFlatIP). From IVF_MIN_ROWS (the same 50,000) a
+segment is an inverted file ("ivf"): 2^round(log2(sqrt(n) / 2)) spherical k-means lists (512 at 1.7M rows) of
+4-bit product-quantized codes (two dimensions a code, 96 bytes a vector, searched by faiss's SIMD fast scan); a
+search scans half of the lists and re-ranks the best max(10 x limit, 100) candidates by their exact float32
+scores. Its floats live beside the index in vectors.npy and are memory-mapped (np.load(mmap_mode="r")): the
+process holds only the codes, the OS caches the pages it reads (and may evict them), loading is instant, and
+generations that hard-link the file share its pages. Chosen by measurement (scripts/bench_ann.py, the dev
+queries embedded by the real model, one thread, limit 100; docs/scale.md), at 1.68M rows (the corpus'
+168,297 vectors and 9 noisy copies of each):
+
+- IVF-PQ4 (512 lists, 256 scanned): built in ~25 s, recall@10 against exact 0.9995 (0.995 with a filter of half
+  the rows), p50 8 ms (10 ms filtered); index 170 MB in RAM plus the 2.5 GB float file, mapped.
+- IVF-SQ8 of the same recall scans 3x slower (15 / 30 ms) with a 630 MB index; HNSW at the old settings
+  (M=32, efConstruction=200) takes 152 s for 168k rows and more than 10 minutes at 1.68M, and even at
+  efConstruction=40 (346 s build, 2.9 GB; 441 s over SQ8 codes) reaches only 0.94 at efSearch=512 among the
+  near-duplicates; exact search costs 100 ms.
+- At 168k rows the IVF segment (256 lists) builds in 5 s against HNSW's 152 s with recall 0.998 at 1.4 ms
+  (HNSW: 0.996 at 1.25 ms), at 50k in 2 s (0.992, 0.6 ms) against 36 s: so IVF replaces HNSW from 50,000 rows
+  up. HNSW segments of older generations still load and search as before.
+- Float16 in RAM would halve the float memory, but its exact scores are not the float32 ones (recall 0.9987 on
+  a selective filter) and scoring them costs 9x more (440 ms against 47 ms for 400,000 rows); float32 memory-mapped
+  is as fast as in RAM once its pages are cached.
+
+Filtered search never loses recall: a filter that leaves fewer than SUBSET_FRACTION of a segment's rows is
+searched exactly over those rows (scored in place, faiss's fvec_inner_products_by_idx: 47 ms for 400,000 rows
+of 1.68M), so a one-ticker filter gets the exact answer; a broader one is searched by the IVF scan restricted to
+the filter's rows (an IDSelectorBitmap; HNSW and exact segments over-fetch), falling back to the exact subset
+when too few rows are found.
+
+Threads: single-query searches run in the calling thread (faiss parallelizes over queries), so concurrent
+searches from the server's threads neither share nor oversubscribe an OpenMP pool; a build uses every core for
+k-means and adding rows, and trains the PQ codes in one thread (omp_set_num_threads is per calling thread and is
+restored)."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -21,8 +51,18 @@ from .filters import INTEGER, normalized
 from .generations import link_tree
 
 SUBSET_FRACTION = 0.25      # a filter leaving fewer rows than this share is searched exactly over its rows
-ANN_MIN_ROWS = 50_000       # a segment this big answers unfiltered searches from an HNSW graph
+ANN_MIN_ROWS = 50_000       # a segment this big is searched approximately (smaller ones: exactly)
+IVF_MIN_ROWS = ANN_MIN_ROWS  # ... by an IVF index from this size (between the two: HNSW; measured: no such range)
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 200, 256
+IVF_CODES = "PQ{m}x4fs"     # the IVF codes (a faiss factory suffix): 4-bit product quantization, fast scan, ...
+IVF_PQ_DIMS = 2             # ... of this many dimensions a code (m = d / 2: 192 codes, 96 bytes, at 384 dims)
+IVF_LISTS_PER_SQRT = 0.5    # lists of an IVF segment: the power of two nearest this times the square root of its rows
+IVF_MIN_LISTS = 64
+IVF_PROBE_SHARE = 1 / 2     # share of the lists an IVF search scans
+IVF_TRAIN_PER_LIST = 64     # k-means is trained on this many sampled rows per list
+IVF_NITER = 10              # k-means iterations
+RERANK_FACTOR, RERANK_MIN = 10, 100  # an IVF search re-ranks max(RERANK_FACTOR * limit, RERANK_MIN) candidates
+EXACT_BLOCK = 16_384        # rows copied at a time where an exact search cannot score them in place
 MAX_SEGMENTS = 8            # more segments than this: the small ones are merged into one
 MAX_DELETED = 0.25          # a larger share of deleted rows: every segment is merged into one
 
@@ -65,13 +105,16 @@ class Segment:
     @staticmethod
     def _faiss_index(vectors: np.ndarray):
         faiss = _faiss()
-        if len(vectors) >= ANN_MIN_ROWS:
-            index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        n, d = vectors.shape
+        if n >= IVF_MIN_ROWS:
+            return _ivf_index(vectors)
+        if n >= ANN_MIN_ROWS:
+            index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.hnsw.efSearch = HNSW_EF_SEARCH
         else:
-            index = faiss.IndexFlatIP(vectors.shape[1])
-        if len(vectors):
+            index = faiss.IndexFlatIP(d)
+        if n:
             index.add(vectors)
         return index
 
@@ -85,7 +128,7 @@ class Segment:
 
     @property
     def kind(self) -> str:
-        return "hnsw" if "HNSW" in type(self.index).__name__ else "exact"
+        return _kind(self.index)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -108,6 +151,13 @@ class Segment:
         back = faiss.read_index(str(folder / "vectors.faiss"))
         if back.ntotal != self.index.ntotal or back.d != self.index.d:
             raise OSError(f"the vector index file was not written whole ({back.ntotal} of {self.index.ntotal} rows)")
+        del back
+        if self.kind == "ivf":              # its index holds codes, not floats: they go beside it, memory-mapped
+            np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
+            back = np.load(folder / "vectors.npy", mmap_mode="r")
+            if back.shape != self.vectors.shape or back.dtype != np.float32:
+                raise OSError(f"the vector file was not written whole ({back.shape} of {self.vectors.shape})")
+            del back
         np.savez(folder / "columns.npz", **self.columns)
         (folder / "ids.json").write_text(json.dumps({"ids": list(self.ids), "vocab": self.vocab_list,
                                                      "fields": self.filter_fields}))
@@ -123,12 +173,20 @@ class Segment:
         n, d = index.ntotal, index.d
         if len(meta["ids"]) != n:
             raise ValueError(f"{folder.name}: {len(meta['ids'])} ids for {n} vectors")
-        if "HNSW" in type(index).__name__:
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-            flat = faiss.downcast_index(index.storage)
+        kind = _kind(index)
+        if kind == "ivf":
+            index.nprobe = ivf_probes(index.nlist)
+            # Memory-mapped: the pages are the OS's to evict, and generations that hard-link the file share them.
+            vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+            if vectors.shape != (n, d) or vectors.dtype != np.float32:
+                raise ValueError(f"{folder.name}: {vectors.shape} {vectors.dtype} floats for {n} vectors of {d}")
         else:
-            flat = index
-        vectors = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
+            if kind == "hnsw":
+                index.hnsw.efSearch = HNSW_EF_SEARCH
+                flat = faiss.downcast_index(index.storage)
+            else:
+                flat = index
+            vectors = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
         return cls(folder.name, np.array(meta["ids"], dtype=object), vectors, columns, meta["vocab"], meta["fields"],
                    index, folder)
 
@@ -154,23 +212,111 @@ class Segment:
         if not n:
             return []
         if allowed is None:
-            scores, rows = self.index.search(q, min(limit, n))
-            return [(self.ids[r], float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+            return self._hits(*self._ann(q, min(limit, n)))
         count = int(allowed.sum())
         if count == 0:
             return []
         if count > SUBSET_FRACTION * n:
-            k = min(n, limit * max(4, int(n / count) + 1))
-            scores, rows = self.index.search(q, k)
-            hits = [(self.ids[r], float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0 and allowed[r]]
-            if len(hits) >= min(limit, count):
-                return hits[:limit]
+            if self.kind == "ivf":          # the IVF scan skips rows outside the filter: no over-fetching
+                scores, rows = self._ann(q, min(limit, count), allowed)
+            else:
+                scores, rows = self._ann(q, min(n, limit * max(4, int(n / count) + 1)))
+                keep = allowed[rows]
+                scores, rows = scores[keep], rows[keep]
+            if len(rows) >= min(limit, count):
+                return self._hits(scores[:limit], rows[:limit])
         rows = np.flatnonzero(allowed)
-        scores = self.vectors[rows] @ q[0]
+        scores = self._scores(q, rows)
         top = np.argsort(-scores, kind="stable")[:limit] if len(rows) <= limit else \
             np.argpartition(-scores, limit)[:limit]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.ids[rows[i]], float(scores[i])) for i in top]
+        return self._hits(scores[top], rows[top])
+
+    def _hits(self, scores: np.ndarray, rows: np.ndarray) -> list[tuple[str, float]]:
+        return [(self.ids[r], float(s)) for s, r in zip(scores, rows)]
+
+    def _scores(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact scores of some rows, read in place (faiss, no gathered copy: 3-4x faster than numpy's
+        vectors[rows] @ q at 400,000 rows of a memory-mapped file; ascending rows read it in order)."""
+        out = np.empty(len(rows), dtype=np.float32)
+        v = self.vectors
+        if not len(rows):
+            return out
+        if v.dtype == np.float32 and v.flags.c_contiguous and q.dtype == np.float32 and q.flags.c_contiguous:
+            faiss = _faiss()
+            rows = np.ascontiguousarray(rows, dtype=np.int64)
+            faiss.fvec_inner_products_by_idx(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(v),
+                                             faiss.swig_ptr(rows), v.shape[1], 1, len(rows))
+            return out
+        for i in range(0, len(rows), EXACT_BLOCK):     # blocks bound the temporary copy
+            part = rows[i:i + EXACT_BLOCK]
+            out[i:i + len(part)] = v[part] @ q[0]
+        return out
+
+    def _ann(self, q: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) of the index's top k, best first (fewer where it finds fewer). An IVF segment fetches
+        more candidates from its codes, only of allowed rows (None: all), and re-ranks them by their floats."""
+        if self.kind != "ivf":
+            scores, rows = self.index.search(q, k)
+            found = rows[0] >= 0
+            return scores[0][found], rows[0][found]
+        faiss = _faiss()
+        params = faiss.SearchParametersIVF(nprobe=self.index.nprobe)
+        if allowed is not None:
+            bitmap = np.packbits(allowed, bitorder="little")        # kept alive until the search is done
+            params.sel = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
+        _, rows = self.index.search(q, min(len(self.ids), max(RERANK_FACTOR * k, RERANK_MIN)), params=params)
+        rows = np.sort(rows[0][rows[0] >= 0])
+        scores = self._scores(q, rows)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return scores[top], rows[top]
+
+
+def _kind(index) -> str:
+    name = type(index).__name__
+    return "ivf" if "IVF" in name else "hnsw" if "HNSW" in name else "exact"
+
+
+def ivf_lists(n: int) -> int:
+    """Lists of an IVF segment of n rows."""
+    return max(IVF_MIN_LISTS, 2 ** int(round(np.log2(max(1.0, IVF_LISTS_PER_SQRT * np.sqrt(n))))))
+
+
+def ivf_probes(nlist: int) -> int:
+    return max(1, min(nlist, int(round(IVF_PROBE_SHARE * nlist))))
+
+
+def _ivf_index(vectors: np.ndarray, codes: str | None = None, nlist: int | None = None):
+    """An inverted-file index (inner product) of compressed codes. Its lists are spherical k-means centroids of a
+    fixed sample of the rows (all cores); the codes' quantizer is trained on the same sample in one thread (it is
+    thousands of tiny k-means steps, which OpenMP makes slower, many times slower on a busy machine)."""
+    faiss = _faiss()
+    n, d = vectors.shape
+    nlist = nlist or min(ivf_lists(n), max(1, n // 39))       # k-means wants 39 rows a list or more
+    codes = (codes or IVF_CODES).format(m=d // IVF_PQ_DIMS) if d % IVF_PQ_DIMS == 0 else "SQ8"
+    index = faiss.index_factory(d, f"IVF{nlist},{codes}", faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).choice(n, size=min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
+    sample = np.ascontiguousarray(vectors[np.sort(sample)])
+    cp = faiss.ClusteringParameters()
+    cp.niter, cp.spherical, cp.max_points_per_centroid, cp.seed = IVF_NITER, True, IVF_TRAIN_PER_LIST, 1234
+    faiss.Clustering(d, nlist, cp).train(sample, index.quantizer)      # index.train then trains the codes only
+    with _omp_threads(1):
+        index.train(sample)
+    index.add(vectors)
+    index.nprobe = ivf_probes(nlist)
+    return index
+
+
+@contextmanager
+def _omp_threads(n: int):
+    """faiss's OpenMP threads for the calling thread only (OpenMP keeps the setting per thread), restored after."""
+    faiss = _faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 class VectorIndex:
@@ -197,7 +343,7 @@ class VectorIndex:
     @property
     def kind(self) -> str:
         kinds = {s.kind for s in self.segments}
-        return "hnsw" if "hnsw" in kinds else "exact"
+        return next((k for k in ("ivf", "hnsw") if k in kinds), "exact")
 
     def _new_name(self) -> str:
         name = f"seg-{self.next_segment:06d}"

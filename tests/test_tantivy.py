@@ -7,18 +7,10 @@ import threading
 
 import pytest
 
-from index.filters import INTEGER, KEYWORD
 from index.query import parse
 from index.tantivy_lexical import TantivyIndex
 
-FIELDS = {"ticker": KEYWORD, "year": INTEGER}
-DOCS = [
-    ("a", "Adjusted EPS was $0.83, up 10% on non-GAAP basis in Q3.", "ACME", 2021),
-    ("b", "Adjusted EPS was $0.84, up 11% in Q4.", "ACME", 2021),
-    ("c", "GAAP net income rose; Azure constant currency growth was strong.", "MSFT", 2020),
-    ("d", "We expect constant growth in currency markets.", "MSFT", 2019),
-    ("e", "AT&T and S&P 500 mentioned with the 10-K filing.", "T", 2019),
-]
+from .test_lexical import DOCS, FIELDS       # the same passages the Whoosh engine is tested on
 CONTEXT = {"a": "Jane Smith, Chief Financial Officer"}
 
 
