@@ -9,9 +9,9 @@ from archive.request import SearchRequest
 
 
 @pytest.fixture
-def sample(sample_archive):
-    """The session's shared sample archive (tests/conftest.py): these tests only search it."""
-    return sample_archive
+def sample(sample_each_engine):
+    """The sample archive, indexed by each lexical engine in turn (tests/conftest.py): these tests only search it."""
+    return sample_each_engine
 
 
 @pytest.mark.parametrize("mode", ["lexical", "semantic", "hybrid"])
