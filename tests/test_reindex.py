@@ -98,6 +98,12 @@ def test_incremental_reindex_applies_added_changed_deleted(home, tmp_path):
 
 
 def test_the_lexical_engine_is_chosen_per_archive_and_kept(home):
+    # without ARCHIVE_LEXICAL_ENGINE (pytest --lexical-engine sets it), so the archive's own choice decides
+    plain = {k: v for k, v in ENV.items() if k != "ARCHIVE_LEXICAL_ENGINE"}
+
+    def cli(home, *args):
+        return subprocess.run([sys.executable, "-m", "archive", "--home", str(home), *args], cwd=ROOT, env=plain,
+                              capture_output=True, text=True)
     gens = Generations(home / "index")
     engine = lambda: gens.manifest(gens.current()).get("lexical_engine")       # noqa: E731
     first = engine()
