@@ -104,8 +104,12 @@ def evaluate(archive, query_files, modes=("lexical", "semantic", "hybrid"), k: i
             t0 = time.perf_counter()
             res = archive.search(to_search(q, mode, k, **options))
             times.append((time.perf_counter() - t0) * 1000)
-            whole = archive.store.turn_texts([h.turn_id for h in res.hits if h.truncated])   # hits carry a bounded text
-            runs[q["id"]] = [{"file": h.source_file, "text": whole.get(h.turn_id, h.text), "turn_id": h.turn_id}
+            whole = archive.store.turn_texts([h.turn_id for h in res.hits if h.truncated] +    # hits carry a bounded
+                                             [h.question["turn_id"] for h in res.hits if h.question])   # text
+            # a hit shows the question it answers above it (results.py): the run's text holds both
+            runs[q["id"]] = [{"file": h.source_file, "turn_id": h.turn_id,
+                              "text": (whole.get(h.question["turn_id"], h.question["text"]) + "\n\n" if h.question
+                                       else "") + whole.get(h.turn_id, h.text)}
                              for h in res.hits]
             if progress:
                 progress(mode, len(runs), len(queries))

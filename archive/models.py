@@ -186,6 +186,11 @@ class Hit:
     url: str = ""                   # the viewer at this turn
     citation: str = ""
     truncated: bool = False         # passage or text cut to their bound (the turn endpoint has the whole turn)
+    match: float = 0.0              # match strength 0-1 (archive/strength.py): below 0.5 not a match
+    strength: str = "weak"          # strong | partial | weak
+    coverage: float | None = None   # the share of the query's word weight the passage holds
+    similarity: float | None = None  # cosine similarity of the passage with the query (None: lexical search)
+    question: dict | None = None    # the analyst question an executive answer answers (turn_id, speaker, ...)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -195,14 +200,22 @@ class Hit:
 class SearchResults:
     query: object                   # the SearchRequest answered
     hits: list[Hit]
-    total: int                      # fused turns in the candidate window
+    total: int                      # matching turns of the window (or exchanges, with unit=exchange)
     took_ms: float
     weights: dict = field(default_factory=dict)
     notice: object = None           # an ArchiveError that did not stop the search: some calls not searchable yet
+    calls: int = 0                  # calls among the matches
+    weak: int = 0                   # turns of the window below the floor: not shown
+    floor: float = 0.5              # the match strength a hit needed
+    groups: list[dict] | None = None    # group=call: the page's calls, each with the turn ids of its hits
+    facets: dict = field(default_factory=dict)    # name -> [{param, value, label, count}] over all matches
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self, door: str = "api") -> dict:
-        d = {"query": self.query.to_dict(), "total": self.total, "took_ms": round(self.took_ms, 1),
-             "weights": self.weights, "hits": [h.to_dict() for h in self.hits]}
+        d = {"query": self.query.to_dict(), "total": self.total, "calls": self.calls, "weak": self.weak,
+             "floor": self.floor, "took_ms": round(self.took_ms, 1), "weights": self.weights,
+             "hits": [h.to_dict() for h in self.hits], "groups": self.groups, "facets": self.facets,
+             "warnings": self.warnings}
         if self.notice is not None:
             d["notice"] = {"message": self.notice.message, "hint": self.notice.hint_for(door)}
         return d

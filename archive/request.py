@@ -19,6 +19,10 @@ from .errors import BadRequestError
 from .models import ROLES, SECTIONS, TICKER_PATTERN
 
 MODES = ("hybrid", "lexical", "semantic")
+SORTS = ("relevance", "date")
+GROUPS = ("none", "call")
+UNITS = ("turn", "question", "answer", "exchange")
+MATCH_FLOOR = 0.5            # a hit's match strength (0-1) below which it is not a match (archive/strength.py)
 FUSIONS = ("weighted", "rrf")
 MAX_LIMIT = 100
 WINDOW = 100                 # fused turns a search ranks; pages come from this window
@@ -84,11 +88,26 @@ FIELDS: tuple[Field, ...] = (
           "query's shape).", lo=0.0, hi=1.0, example="0.7"),
     Field("interpret", "interpret", BOOL, "Also search the calls of the companies the query names and prefer the "
           "fiscal quarter it names (never a filter); off: the words only.", default=True, example="0"),
+    Field("unit", "unit", CHOICE, "What a hit is: any turn; only the analysts' questions or only the executives' "
+          "answers of the Q&A; or question+answer pairs searched as one unit (exchange).", default="turn",
+          choices=UNITS, example="answer"),
+    Field("min_score", "min_score", FLOAT, f"Only hits whose match strength (0-1) is at least this; default "
+          f"{MATCH_FLOOR}, the floor below which a passage does not match; 0 also shows the closest weak matches.",
+          lo=0.0, hi=1.0, example="0.8"),
+    Field("sort", "sort", CHOICE, "Order: relevance, or call date (newest call first).", default="relevance",
+          choices=SORTS, example="date"),
+    Field("group", "group", CHOICE, "call: hits grouped by call (a page holds `limit` calls, each with its best "
+          "turns).", default="none", choices=GROUPS, example="call"),
     Field("limit", "limit", INT, "Hits per page.", default=10, lo=1, hi=MAX_LIMIT, example="10"),
     Field("page", "page", INT, f"Page of results, within the first {WINDOW}.", default=1, lo=1, hi=WINDOW,
           example="2"),
 )
 BY_NAME = {f.name: f for f in FIELDS}
+# The units that are turns of one kind: the filters they mean (unit=exchange searches the Q&A: see results.py).
+UNIT_FILTERS = {"question": {"role": "analyst", "section": "qa"}, "answer": {"role": "executive", "section": "qa"},
+                "exchange": {"section": "qa"}}
+UNIT_TEXT = {"question": "the analysts' questions of the Q&A", "answer": "the executives' answers of the Q&A",
+             "exchange": "question+answer pairs of the Q&A"}
 TREND_FIELDS = ("q", "ticker", "years")       # what a term trend takes
 
 
@@ -167,6 +186,10 @@ class SearchRequest:
     fusion: str = "weighted"
     lexical_weight: float | None = None         # weighted fusion only; None: chosen by the query's shape
     interpret: bool = True                      # prefer calls of the companies and the quarter the text names
+    unit: str = "turn"
+    min_score: float | None = None              # None: MATCH_FLOOR
+    sort: str = "relevance"
+    group: str = "none"
     limit: int = 10
     page: int = 1
 
@@ -183,10 +206,20 @@ class SearchRequest:
     def validated(self) -> "SearchRequest":
         out = {f.attr: check(f, getattr(self, f.attr)) for f in FIELDS}
         out["text"] = out["text"] or ""
+        fixed = UNIT_FILTERS.get(out["unit"], {})
+        for attr, value in fixed.items():
+            if out[attr] not in (None, value):
+                raise _bad(BY_NAME["unit"], f"unit={out['unit']} is {UNIT_TEXT[out['unit']]}: it cannot be combined "
+                                            f"with {attr}={out[attr]}", "turn")
         if (out["page"] - 1) * out["limit"] >= WINDOW:
             raise _bad(BY_NAME["page"], f"page {out['page']} is past the {WINDOW} results a search ranks "
                                         f"({out['limit']} per page)", "1")
         return SearchRequest(**out)
+
+    @property
+    def floor(self) -> float:
+        """The match strength a hit needs."""
+        return MATCH_FLOOR if self.min_score is None else self.min_score
 
     @property
     def offset(self) -> int:
@@ -200,9 +233,10 @@ class SearchRequest:
 
     def filters(self) -> dict:
         """The filters both legs apply, in the index's field names."""
+        fixed = UNIT_FILTERS.get(self.unit, {})
         f = {"ticker": [t.upper() for t in self.tickers] or None, "company": self.company,
-             "quarter": list(self.quarters) or None, "speaker": self.speaker, "role": self.role,
-             "section": self.section, "year": tuple(self.years) if self.years else None}
+             "quarter": list(self.quarters) or None, "speaker": self.speaker, "role": self.role or fixed.get("role"),
+             "section": self.section or fixed.get("section"), "year": tuple(self.years) if self.years else None}
         return {k: v for k, v in f.items() if v not in (None, "", [])}
 
     def to_dict(self) -> dict:

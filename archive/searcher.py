@@ -54,15 +54,28 @@ def shape_weight(parsed: ParsedQuery) -> float:
 
 @dataclass
 class Ranking:
-    """Ranked turns for one request: the page asked for, and what the hits need to be read and explained."""
-    page: list[tuple[str, float]]                   # (turn id, fused score), best first
-    total: int                                      # turns in the window
-    chunk: dict[str, str]                           # turn id -> the chunk that represents it
-    lexical: dict[str, tuple[int, float]]           # turn id -> (rank, score) in the lexical leg
-    semantic: dict[str, tuple[int, float]]
+    """Ranked turns for one request: the whole window (results.py applies the floor, folds questions into their
+    answers, counts facets, sorts, groups and pages), and what its hits need to be read and explained."""
+    window: list[tuple[str, float]]                 # (turn id, fused score), best first, at most WINDOW
+    lexical: dict[str, tuple[int, float, str]]      # turn id -> (rank, score, best chunk) in the lexical leg
+    semantic: dict[str, tuple[int, float, str]]     # ... in the semantic leg (score: cosine similarity)
+    within: dict[str, tuple[float | None, float | None, str]]   # ... in the legs run within the named companies
     weights: dict
+    parsed: ParsedQuery
     marker: Marker = no_marks                       # the spans of a text the lexical engine matches, for snippets
     query_vector: object = None                     # the embedded query, when the semantic leg ran
+
+    def chunk(self, turn_id: str) -> str:
+        """The chunk that represents a turn: the one the better-ranked leg found."""
+        lr, sr = self.lexical.get(turn_id), self.semantic.get(turn_id)
+        if sr and (not lr or sr[0] < lr[0]):
+            return sr[2]
+        return lr[2] if lr else self.within[turn_id][2]
+
+    def words_chunk(self, turn_id: str) -> str:
+        """The chunk whose words best match (the lexical leg's), else the representing one."""
+        lr = self.lexical.get(turn_id)
+        return lr[2] if lr else self.chunk(turn_id)
 
 
 class Searcher:
@@ -140,16 +153,23 @@ class Searcher:
             fused = fusion.boosted(fused, self._preference(meant))
             weights["interpreted"] = meant.to_dict()
         fused = fused[:WINDOW]
-        lex_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(lexical, 1)}
-        sem_rank = {t: (i, s, c) for i, (t, s, c) in enumerate(semantic, 1)}
-        within_chunk = {t: c for lst in (lex_within, sem_within) for t, _, c in lst}
-        page = fused[q.offset:q.offset + q.limit]
-        chunk = {}
-        for t, _ in page:       # the chunk the better-ranked leg found
-            lr, sr = lex_rank.get(t), sem_rank.get(t)
-            chunk[t] = sr[2] if sr and (not lr or sr[0] < lr[0]) else lr[2] if lr else within_chunk[t]
-        return Ranking(page, len(fused), chunk, {t: (r[0], r[1]) for t, r in lex_rank.items()},
-                       {t: (r[0], r[1]) for t, r in sem_rank.items()}, weights, self.marker(parsed), vec)
+        within: dict[str, tuple[float | None, float | None, str]] = {}
+        for t, sc, c in lex_within:
+            within[t] = (sc, None, c)
+        for t, sc, c in sem_within:
+            within[t] = (within[t][0] if t in within else None, sc, within[t][2] if t in within else c)
+        return Ranking(fused, {t: (i, sc, c) for i, (t, sc, c) in enumerate(lexical, 1)},
+                       {t: (i, sc, c) for i, (t, sc, c) in enumerate(semantic, 1)}, within, weights, parsed,
+                       self.marker(parsed), vec)
+
+    def similarity(self, query_vector, chunk_ids) -> dict[str, float]:
+        """The exact cosine similarity of the query with each chunk named."""
+        return self.vector.similarity(query_vector, list(chunk_ids)) if self.vector is not None else {}
+
+    def query_words(self, parsed: ParsedQuery):
+        """The query's words as the lexical engine analyses and weighs them (see strength.QueryWords)."""
+        from .strength import QueryWords
+        return QueryWords.of(parsed, self.lexical.terms_by_position, self.lexical.doc_frequency, len(self.lexical))
 
     def marker(self, parsed: ParsedQuery) -> Marker:
         """What of a text the query matches, as the lexical engine reads it."""

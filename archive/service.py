@@ -13,20 +13,21 @@ from typing import Callable, Iterable
 
 from index.generations import Generations
 
-from . import formats
+from . import formats, results
 from .chunk import chunk_transcript
 from .companies import tickers_named
 from .config import Settings
 from .errors import ArchiveError, BadRequestError, InputFileError, NotFoundError, NotReadyError, StoreError
+from .exchanges import contents, questions_of
 from .formats.extract import to_text
 from .formats.records import utterance_table
 from .formats.report import describe, describe_failure
 from .indexes import ReindexResult, engine_of, live_manifest, make_encoder
 from .indexes import reindex as build_generation
-from .models import Hit, SearchResults, parent_of, period_label
+from .models import SearchResults, parent_of, period_label
 from .request import MAX_CONTEXT, SearchRequest
-from .searcher import Ranking, Searcher, open_searcher
-from .snippets import MAX_HIT_TEXT, MAX_PASSAGE, citation, clip, closest_sentences, snippet, turn_url
+from .searcher import Searcher, open_searcher
+from .snippets import citation, turn_url
 from .store import Store
 
 # Files a folder walk picks up (a file named on the command line is always tried).
@@ -365,45 +366,38 @@ class Archive:
                                 full=full, progress=progress, log=log)
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Rank turns for the request against the live generation and read the hits from the store. The request
-        is checked before anything heavy runs."""
+        """Rank turns for the request against the live generation, read them from the store and shape the results
+        (match strength and floor, questions with their answers, facets, order, groups, page: results.py). The
+        request is checked before anything heavy runs."""
         t0 = time.perf_counter()
-        q = self._company_as_tickers(request.validated())
+        q = request.validated()
+        warnings = self._unknown_filters(q)
+        q = self._company_as_tickers(q)
         parsed = q.parsed()
-        ranking = self.searcher.rank(q, parsed)
-        hits = self._hits(ranking, q.offset)
-        return SearchResults(q, hits, ranking.total, (time.perf_counter() - t0) * 1000, ranking.weights,
-                             notice=self.pending_notice())
+        searcher = self.searcher
+        ranking = searcher.rank(q, parsed)
+        shaped = results.shape(q, ranking, searcher, self.store, self.settings.base_url,
+                               lambda xs: self.encoder.encode(xs))
+        return SearchResults(q, shaped.hits, shaped.total, (time.perf_counter() - t0) * 1000, ranking.weights,
+                             notice=self.pending_notice(), calls=shaped.calls, weak=shaped.weak, floor=q.floor,
+                             groups=shaped.groups, facets=shaped.facets, warnings=warnings)
 
-    def _hits(self, ranking: Ranking, offset: int) -> list[Hit]:
-        if not ranking.page:
+    def _unknown_filters(self, q: SearchRequest) -> list[str]:
+        """A ticker or company filter that names nothing on file: NotFoundError when nothing the filter names is
+        on file (a search would silently find nothing), else a warning per unknown ticker."""
+        if not q.tickers and not q.company:
             return []
-        rows = self.store.hit_rows(t for t, _ in ranking.page)
-        chunks = self.store.chunk_texts(ranking.chunk.values())
-        passages = {t: chunks.get(ranking.chunk[t], rows[t]["text"]) for t, _ in ranking.page if t in rows}
-        closest = closest_sentences(list(passages.items()), ranking.marker, lambda xs: self.encoder.encode(xs),
-                                    ranking.query_vector)
-        hits = []
-        for rank, (tid, score) in enumerate(ranking.page, offset + 1):
-            r = rows.get(tid)
-            if r is None:       # the index is ahead of the store (a call deleted since the last reindex)
-                continue
-            lr, sr = ranking.lexical.get(tid), ranking.semantic.get(tid)
-            passage, cut_passage = clip(passages[tid], MAX_PASSAGE)
-            text, cut_text = clip(r["text"], MAX_HIT_TEXT)
-            hits.append(Hit(
-                turn_id=tid, call_id=r["call_id"], company=r["company"], ticker=r["ticker"], year=r["fiscal_year"],
-                quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
-                role=r["role"], section=r["section"], position=r["position"],
-                source_file=Path(r["path"]).name if r["path"] else None, chunk_id=ranking.chunk[tid],
-                passage=passage, snippet=snippet(passage, ranking.marker, closest=closest.get(tid)),
-                text=text, truncated=cut_passage or cut_text, score=round(score, 6), rank=rank,
-                lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
-                semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None,
-                url=turn_url(self.settings.base_url, r["call_id"], tid),
-                citation=citation(r["company"], r["ticker"], r["fiscal_year"], r["fiscal_quarter"], r["speaker"],
-                                  r["title"], r["section"])))
-        return hits
+        companies = self.store.companies()
+        known = {c.ticker for c in companies if c.ticker}
+        unknown = [t for t in q.tickers if t.upper() not in known]
+        if q.company and not tickers_named(companies, q.company) and not any(
+                (c.name or "").lower() == q.company.strip().lower() for c in companies):
+            raise NotFoundError(f"no company {q.company[:80]!r} on file", _closest(q.company, [
+                c.name for c in companies if c.name]), param="company")
+        if unknown and len(unknown) == len(q.tickers):
+            raise NotFoundError(f"no calls of ticker{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} on file",
+                                _closest(unknown[0], sorted(known)), param="ticker")
+        return [f"no calls of ticker {t} on file: searched the other tickers" for t in unknown]
 
     def _company_as_tickers(self, query: SearchRequest) -> SearchRequest:
         """A company filter names a company by its canonical name or any alias: it becomes the filter on its
@@ -473,6 +467,10 @@ class Archive:
             raise NotFoundError(f"no call {call_id[:80]!r} in the archive", "list the ids of the calls on file",
                                 command="calls")
         call["turns"] = self.store.turns(call_id)
+        asked = questions_of(call["turns"])
+        for t in call["turns"]:
+            t["question_position"] = asked.get(t["position"])
+        call["contents"] = contents(call["turns"])
         return call
 
     def trend(self, request: SearchRequest) -> dict:
@@ -535,6 +533,14 @@ class Archive:
         if not self.store.delete_call(call_id):
             raise NotFoundError(f"no call {call_id[:80]!r} in the archive", "list the ids of the calls on file",
                                 command="calls")
+
+
+def _closest(name: str, on_file: list[str]) -> str:
+    """A hint naming the values on file closest to a mistyped one."""
+    import difflib
+    close = difflib.get_close_matches(name.upper(), [x.upper() for x in on_file], n=3, cutoff=0.5)
+    named = [next(x for x in on_file if x.upper() == c) for c in close]
+    return f"did you mean {' or '.join(named)}?" if named else "check the spelling against the calls on file"
 
 
 def _with_source_path(t, path: str):

@@ -39,19 +39,42 @@ def sentences_of(passage: str) -> list[str]:
     return [s for s in _SENTENCE.split(passage.replace("\n\n", " ")) if s.strip()] or [passage]
 
 
-def snippet(passage: str, marker: Marker, max_chars: int = 320, closest: int | None = None) -> str:
-    """The sentence of the passage with the most distinct matched words, HTML-escaped, with the matching words
-    in <mark>. When no sentence matches (a hit found by meaning), `closest` (the index of the sentence nearest
-    the query in embedding space, see closest_sentences) picks it."""
-    sentences = sentences_of(passage)
-    scores = [len({x[a:b].lower() for a, b in marker(x)}) for x in sentences]
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-    if scores[best] == 0 and closest is not None and len(sentences) > 1:
-        best = closest
-    text = sentences[best]
-    if len(text) > max_chars:
-        text = text[:max_chars].rsplit(" ", 1)[0] + " …"
-    return highlight(text, marker(text) if scores[best] else [])
+MAX_SENTENCES = 3           # matching sentences a snippet shows
+_BOUNDARY = re.compile(r"[.?!][\"'”)\]]*\s+|\n")
+_SENTENCE_END = re.compile(r"[.?!][\"'”)\]]*(?=\s|$)")
+REACH = 600                 # characters a passage is widened by, at most, each way
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) of a passage of text widened to whole sentences: back to the start of the sentence it
+    begins in, on to the end of the one it ends in (a chunk is cut by words, not sentences)."""
+    lo = max(0, start - REACH)
+    begins = [m.end() for m in _BOUNDARY.finditer(text, lo, start + 1) if m.end() <= start]
+    a = begins[-1] if begins else 0 if lo == 0 else start
+    m = _SENTENCE_END.search(text, max(end - 1, a), min(len(text), end + REACH))
+    return a, m.end() if m else end
+
+
+def snippet(passage: str, marker: Marker, max_chars: int = 240, closest: int | None = None,
+            sentences: int = MAX_SENTENCES) -> str:
+    """Up to `sentences` sentences of the passage that hold the most distinct matched words, in their order in
+    the passage and joined by ' … ', HTML-escaped, with the matching words in <mark>; each starts at a sentence
+    boundary (pass the passage widened by sentence_bounds) and is cut to about max_chars. When no sentence
+    matches (a hit found by meaning), the sentence `closest` names (the one nearest the query in embedding
+    space, see closest_sentences) or else the first."""
+    parts = sentences_of(passage)
+    marks = [marker(x) for x in parts]
+    scores = [len({x[a:b].lower() for a, b in m}) for x, m in zip(parts, marks)]
+    chosen = sorted(sorted((i for i in range(len(parts)) if scores[i]), key=lambda i: (-scores[i], i))[:sentences])
+    if not chosen:
+        chosen = [closest if closest is not None and closest < len(parts) else 0]
+    out = []
+    for i in chosen:
+        text, spans = parts[i], marks[i]
+        if len(text) > max_chars:
+            text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+        out.append(highlight(text, spans))
+    return " … ".join(out)
 
 
 def closest_sentences(passages: list[tuple[str, str]], marker: Marker, encode, query_vector) -> dict[str, int]:

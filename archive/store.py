@@ -245,6 +245,15 @@ class Store:
                 out[r["turn_id"]] = dict(r)
         return out
 
+    def turn_roles(self, call_ids) -> dict[str, list[dict]]:
+        """call_id -> its turns' (turn_id, position, role, section), in order: what exchanges.py reads."""
+        out: dict[str, list[dict]] = {}
+        for part in _batches(sorted(set(call_ids))):
+            for r in self.db.execute("SELECT call_id, turn_id, position, role, section FROM turns WHERE call_id IN "
+                                     f"({','.join('?' * len(part))}) ORDER BY call_id, position", part):
+                out.setdefault(r[0], []).append({"turn_id": r[1], "position": r[2], "role": r[3], "section": r[4]})
+        return out
+
     def turn_texts(self, turn_ids) -> dict[str, str]:
         return self._texts("turns", "turn_id", turn_ids)
 

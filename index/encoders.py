@@ -21,6 +21,7 @@ class Encoder(Protocol):
     dim: int
     precision: str      # fp32 | bf16
     cache_key: str      # the embedding cache's key (cache_key(name, precision))
+    similarity_points: tuple[float, float] | None  # cosine where a passage starts to match, and matches strongly
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -60,6 +61,11 @@ class MiniLMEncoder:
 
     name = MINILM
     dim = 384
+    # Where a passage starts to match a query by meaning, and matches it strongly: its cosine similarity plus
+    # strength.JOINT x its word coverage (calibrated by scripts/calibrate_floor.py on the development queries and
+    # tests/data/offtopic_queries.txt: at 0.47, 1% of the dev targets in the hybrid top 10 fall below; 0.70 is
+    # the lowest quartile of the targets. docs/measurements.md).
+    similarity_points = (0.47, 0.70)
 
     def __init__(self, device: str = "cpu", precision: str = "auto"):
         try:
@@ -96,6 +102,7 @@ class HashEncoder:
 
     name = cache_key = "hash-test-encoder"
     precision = "fp32"
+    similarity_points = None     # its cosine is word overlap blurred by collisions: matches are judged by words
 
     def __init__(self, dim: int = 64):
         self.dim = dim

@@ -31,12 +31,20 @@ class LexicalEngine(Protocol):
         """The character spans of text that the query's words match, as this engine reads them (snippets and
         the call viewer mark these)."""
 
+    def doc_frequency(self, term: str) -> int:
+        """Passages whose text holds an analysed term (a match's strength weighs the query's words by it)."""
+
+    def __len__(self) -> int: ...
+
     def close(self) -> None: ...
 
 
 class VectorEngine(Protocol):
     def search(self, query: np.ndarray, filters: Filters | None = None, limit: int = 100) -> list[tuple[str, float]]:
         """Top passages by inner product with the unit-length query vector."""
+
+    def similarity(self, query: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """The exact inner product of the query with each passage named (those in the index)."""
 
 
 LEXICAL_ENGINES = ("whoosh", "tantivy")

@@ -187,6 +187,11 @@ class LexicalIndex:
                 wq.And([wq.Term("text", term), wq.Term(field, str(value).lower())])))
             return (reader.doc_frequency("text", term) - inside) / max(1, reader.doc_count())
 
+    def doc_frequency(self, term: str) -> int:
+        """Passages whose text holds the analysed term."""
+        with self._searcher() as x:
+            return x.reader().doc_frequency("text", term)
+
     # ---- query building ------------------------------------------------------------------------------------------
 
     def marks(self, parsed: ParsedQuery, text: str) -> list[tuple[int, int]]:

@@ -269,6 +269,10 @@ class TantivyIndex:
         hits = x.search(q, limit, count=False).hits
         return [(x.doc(addr).get_first("id"), float(score)) for score, addr in hits]
 
+    def doc_frequency(self, term: str) -> int:
+        """Passages whose text holds the analysed term (deleted ones count until their segment is merged)."""
+        return self.searcher.doc_freq("text", term)
+
     def count(self, query: Query) -> int:
         return self.searcher.search(query, 1, count=True).count
 

@@ -102,6 +102,7 @@ class Segment:
         self.filter_fields = dict(filter_fields)
         self.index = index if index is not None else self._faiss_index(vectors)
         self.folder = folder            # where it is saved, once it is
+        self._rows: dict[str, int] | None = None
 
     @staticmethod
     def _faiss_index(vectors: np.ndarray):
@@ -232,6 +233,13 @@ class Segment:
             np.argpartition(-scores, limit)[:limit]
         top = top[np.argsort(-scores[top], kind="stable")]
         return self._hits(scores[top], rows[top])
+
+    def rows_of(self, ids: Sequence[str]) -> dict[str, int]:
+        """The row of each id this segment holds (the id -> row map is built on first use)."""
+        where = self._rows
+        if where is None:
+            where = self._rows = {x: i for i, x in enumerate(self.ids)}
+        return {x: where[x] for x in ids if x in where}
 
     def _hits(self, scores: np.ndarray, rows: np.ndarray) -> list[tuple[str, float]]:
         return [(self.ids[r], float(s)) for s, r in zip(scores, rows)]
@@ -432,6 +440,20 @@ class VectorIndex:
             if s.name in self.deleted:
                 m = ~self.deleted[s.name] if m is None else m & ~self.deleted[s.name]
             out[s.name] = m
+        return out
+
+    def similarity(self, query: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """The exact inner product of the query with each passage named that the index holds (deleted rows
+        left out)."""
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        out: dict[str, float] = {}
+        for s in self.segments:
+            found = s.rows_of([x for x in ids if x not in out])
+            gone = self.deleted.get(s.name)
+            pairs = sorted((r, x) for x, r in found.items() if gone is None or not gone[r])
+            if pairs:
+                scores = s._scores(q, np.array([r for r, _ in pairs], dtype=np.int64))
+                out.update((x, float(v)) for (_, x), v in zip(pairs, scores))
         return out
 
     def search(self, query: np.ndarray, filters=None, limit: int = 100) -> list[tuple[str, float]]:

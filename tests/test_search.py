@@ -36,9 +36,10 @@ def test_filters_hold_in_every_leg(sample, mode):
 def test_one_ticker_filter_keeps_vector_recall(sample):
     """With a selective filter the vector leg searches the matching rows exactly: it returns every KC turn that
     an unfiltered exhaustive search would rank, not a thinned-out subset."""
-    res = sample.search(SearchRequest("cloud", mode="semantic", tickers=("KC",), limit=100))
+    res = sample.search(SearchRequest("cloud", mode="semantic", tickers=("KC",), limit=100, min_score=0.0))
     kc_turns = len(sample.get_call("KC-2020Q1")["turns"])
-    assert res.total == kc_turns
+    # with the floor off every turn is in the window: a question folded into its answer comes with it
+    assert len({h.turn_id for h in res.hits} | {h.question["turn_id"] for h in res.hits if h.question}) == kc_turns
 
 
 def test_hit_shape(sample):
@@ -146,7 +147,8 @@ def test_snippet_for_a_hit_found_by_meaning_takes_the_closest_sentence():
 
 
 def test_a_company_the_query_names_is_preferred_not_required(sample):
-    named = sample.search(SearchRequest("Danaher revenue growth", limit=100))
+    # the floor off: turns of other companies that hold only "revenue growth" are weak matches by words
+    named = sample.search(SearchRequest("Danaher revenue growth", limit=100, min_score=0.0))
     assert named.weights["interpreted"]["tickers"] == ["DHR"]
     assert named.hits[0].ticker == "DHR"
     assert {h.ticker for h in named.hits} - {"DHR"}           # other companies still show below

@@ -1,0 +1,237 @@
+"""From ranked turns to the results a person reads: each turn's match strength and the floor, the analyst's
+question folded into the executive's answer, the unit asked for, facets, the order, grouping by call and the page.
+
+ranking (the window of fused turns, searcher.py) -> rows from the store -> match strength (strength.py) ->
+unit: turns (a matching question folded into its matching answer) | exchanges -> floor -> facets over every
+match -> sort -> groups -> the page -> Hits.
+
+Folding (unit=turn): when an analyst's question and an executive's answer to it both match, the answer is the
+hit: its score gains FOLD_SHARE of the question's and it carries the question; the question is not a hit of its
+own. Every answer carries its question (matching or not), so a reader sees what it answers."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .exchanges import questions_of
+from .models import SECTION_LABELS, Hit, turn_id
+from .passages import context
+from .request import SearchRequest
+from .searcher import Ranking, Searcher
+from .snippets import (MAX_HIT_TEXT, MAX_PASSAGE, citation, clip, closest_sentences, sentence_bounds, snippet,
+                       turn_url)
+from .strength import held_terms, label, match_of
+
+FOLD_SHARE = 0.5        # of a matching question's score that its matching answer gains
+GROUP_HITS = 3          # turns shown under each call when grouping
+FACET_VALUES = 10       # values listed per facet
+MAX_QUESTION = 1_500    # characters of the question a hit carries
+ROLE_LABELS = {"executive": "Executives", "analyst": "Analysts", "operator": "Operator", "unknown": "Unknown role"}
+
+
+@dataclass
+class Scored:
+    """A turn of the window, or an exchange (unit=exchange: `turn` is the answer shown, `members` all its turns)."""
+    turn: str
+    score: float
+    match: float
+    coverage: float | None
+    similarity: float | None
+    members: tuple[str, ...] = ()
+
+
+@dataclass
+class Shaped:
+    hits: list[Hit]
+    total: int
+    calls: int
+    weak: int
+    groups: list[dict] | None
+    facets: dict
+
+
+def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_url: str, encode) -> Shaped:
+    """The results of a request from its ranking. encode: texts -> vectors (snippets of hits found by meaning)."""
+    rows = store.hit_rows(t for t, _ in ranking.window)
+    window = [(t, s) for t, s in ranking.window if t in rows]     # the index may be ahead of the store
+    if not window:
+        return Shaped([], 0, 0, 0, None, {})
+    chunk = {t: ranking.chunk(t) for t, _ in window}
+    words_chunk = {t: ranking.words_chunk(t) for t, _ in window}
+    texts = store.chunk_texts(set(chunk.values()) | set(words_chunk.values()))
+    coverage = _coverage(q, ranking, searcher, rows, words_chunk, texts)
+    similarity = _similarity(ranking, searcher, words_chunk)
+    points = searcher.encoder().similarity_points if ranking.query_vector is not None else None
+    scored = {t: Scored(t, s, match_of(q.mode, coverage.get(t), similarity.get(t), points), coverage.get(t),
+                        similarity.get(t)) for t, s in window}
+    structure = store.turn_roles({r["call_id"] for r in rows.values()
+                                  if r["section"] == "qa"}) if any(r["section"] == "qa" for r in rows.values()) else {}
+    question = {}                                   # answer turn id -> its question's turn id
+    for call, turns in structure.items():
+        question.update((turn_id(call, a), turn_id(call, qn)) for a, qn in questions_of(turns).items())
+    units = _exchanges(scored, question) if q.unit == "exchange" else _folded(scored, question, q.floor)
+    kept = [u for u in units if u.match >= q.floor]
+    weak = sum(len(u.members) or 1 for u in units if u.match < q.floor)
+    kept = _sorted(kept, rows, q.sort)
+    calls = list(dict.fromkeys(rows[u.turn]["call_id"] for u in kept))
+    facets = _facets([rows[u.turn] for u in kept])
+    groups = None
+    if q.group == "call":
+        by_call: dict[str, list[Scored]] = {}
+        for u in kept:
+            by_call.setdefault(rows[u.turn]["call_id"], []).append(u)
+        groups = []
+        for call in calls[q.offset:q.offset + q.limit]:
+            r = rows[by_call[call][0].turn]
+            groups.append({"call_id": call, "company": r["company"], "ticker": r["ticker"], "year": r["fiscal_year"],
+                           "quarter": r["fiscal_quarter"], "date": r["call_date"], "matched": len(by_call[call]),
+                           "best": round(max(u.score for u in by_call[call]), 6),
+                           "turn_ids": [u.turn for u in by_call[call][:GROUP_HITS]]})
+        page = [u for g in groups for u in by_call[g["call_id"]][:GROUP_HITS]]
+    else:
+        page = kept[q.offset:q.offset + q.limit]
+    hits = _hits(page, q.offset, ranking, rows, chunk, texts, question, store, base_url, encode)
+    return Shaped(hits, len(kept), len(calls), weak, groups, facets)
+
+
+def _coverage(q, ranking, searcher, rows, words_chunk, texts) -> dict[str, float]:
+    """The query's coverage of each turn's best-matching chunk with its context (who, when), as the lexical leg
+    sees it."""
+    words = searcher.query_words(ranking.parsed)
+    terms = searcher.lexical.terms_by_position
+    out = {}
+    for t, c in words_chunk.items():
+        r = rows[t]
+        where = context(r["ticker"], r["company"], r["fiscal_year"], r["fiscal_quarter"], r["speaker"],
+                        with_company=True)
+        out[t] = words.coverage(held_terms(texts.get(c, "") + " " + where, terms))
+    return out
+
+
+def _similarity(ranking: Ranking, searcher: Searcher, words_chunk) -> dict[str, float]:
+    """Each turn's cosine similarity with the query: its best chunk's in the semantic leg where that leg found
+    it, else its best-matching chunk's, computed exactly."""
+    if ranking.query_vector is None:
+        return {}
+    out = {t: r[1] for t, r in ranking.semantic.items() if t in words_chunk}
+    out.update((t, r[1]) for t, r in ranking.within.items() if r[1] is not None and t in words_chunk and t not in out)
+    missing = {words_chunk[t]: t for t in words_chunk if t not in out}
+    for c, sim in searcher.similarity(ranking.query_vector, list(missing)).items():
+        out[missing[c]] = sim
+    return out
+
+
+def _folded(scored: dict[str, Scored], question: dict[str, str], floor: float) -> list[Scored]:
+    """Turns, each question that matches folded into its answers that match (see the module's note)."""
+    folded = set()
+    out = []
+    for t, u in scored.items():
+        qn = question.get(t)
+        if qn in scored and u.match >= floor and scored[qn].match >= floor:
+            u = Scored(t, u.score + FOLD_SHARE * scored[qn].score, u.match, u.coverage, u.similarity, (t, qn))
+            folded.add(qn)
+        out.append(u)
+    return sorted((u for u in out if u.turn not in folded), key=lambda u: (-u.score, u.turn))
+
+
+def _exchanges(scored: dict[str, Scored], question: dict[str, str]) -> list[Scored]:
+    """unit=exchange: a question and its answers are one unit, scored by its best answer plus its question
+    (both matching rank first), shown as its best answer (or the question, when no answer is in the window)."""
+    units: dict[str, list[Scored]] = {}
+    for t, u in scored.items():
+        units.setdefault(question.get(t, t), []).append(u)
+    out = []
+    for key, members in units.items():
+        answers = [m for m in members if m.turn != key]
+        best = max(answers, key=lambda m: m.score) if answers else members[0]
+        asked = scored.get(key) if answers else None        # the question, when it is in the window
+        score = best.score + (asked.score if asked is not None else 0.0)
+        strongest = max(members, key=lambda m: m.match)
+        out.append(Scored(best.turn, score, strongest.match, strongest.coverage, strongest.similarity,
+                          tuple(m.turn for m in members)))
+    return sorted(out, key=lambda u: (-u.score, u.turn))
+
+
+def _sorted(kept: list[Scored], rows, sort: str) -> list[Scored]:
+    if sort != "date":
+        return kept
+    def when(u):
+        r = rows[u.turn]
+        return (r["call_date"] or "", r["fiscal_year"] or 0, r["fiscal_quarter"] or 0, r["call_id"])
+    # newest call first; within a call, by relevance (the sort is stable: kept is in relevance order)
+    return sorted(kept, key=when, reverse=True)
+
+
+def _facets(rows: list[dict]) -> dict:
+    """Counts of the matches by company, fiscal year, quarter, role, section and speaker, each value with the
+    request parameter that narrows to it."""
+    def top(counter: Counter, param, label_of=str):
+        return [{"param": param, "value": v, "label": label_of(v), "count": n}
+                for v, n in sorted(counter.items(), key=lambda x: (-x[1], str(x[0])))[:FACET_VALUES]]
+    companies = Counter((r["ticker"] or None, r["company"]) for r in rows)
+    names = {}
+    for (ticker, company), _ in companies.most_common():
+        names.setdefault(ticker, company)
+    by_ticker = Counter()
+    for (ticker, company), n in companies.items():
+        by_ticker[("ticker", ticker) if ticker else ("company", company or "")] += n
+    company = [{"param": p, "value": v, "label": (names.get(v) or v) if p == "ticker" else v, "count": n}
+               for (p, v), n in sorted(by_ticker.items(), key=lambda x: (-x[1], str(x[0][1])))[:FACET_VALUES]]
+    return {"company": company,
+            "year": top(Counter(r["fiscal_year"] for r in rows if r["fiscal_year"]), "year"),
+            "quarter": top(Counter(r["fiscal_quarter"] for r in rows if r["fiscal_quarter"]), "quarter",
+                           lambda v: f"Q{v}"),
+            "role": top(Counter(r["role"] for r in rows), "role", lambda v: ROLE_LABELS.get(v, v)),
+            "section": top(Counter(r["section"] for r in rows), "section", lambda v: SECTION_LABELS.get(v, v)),
+            "speaker": top(Counter(r["speaker"] for r in rows), "speaker")}
+
+
+def _widened(turn_text: str, passage: str) -> str:
+    """The passage widened to whole sentences of its turn."""
+    at = turn_text.find(passage[:200])
+    if at < 0:
+        return passage
+    a, b = sentence_bounds(turn_text, at, at + len(passage))
+    return turn_text[a:b]
+
+
+def _hits(page: list[Scored], offset: int, ranking: Ranking, rows, chunk, texts, question, store, base_url,
+          encode) -> list[Hit]:
+    if not page:
+        return []
+    passages = {u.turn: _widened(rows[u.turn]["text"], texts.get(chunk[u.turn], rows[u.turn]["text"])) for u in page}
+    closest = closest_sentences(list(passages.items()), ranking.marker, encode, ranking.query_vector)
+    asked = store.hit_rows({question[u.turn] for u in page if u.turn in question})
+    hits = []
+    for rank, u in enumerate(page, offset + 1):
+        tid, r = u.turn, rows[u.turn]
+        lr, sr = ranking.lexical.get(tid), ranking.semantic.get(tid)
+        passage, cut_passage = clip(passages[tid], MAX_PASSAGE)
+        text, cut_text = clip(r["text"], MAX_HIT_TEXT)
+        qrow = asked.get(question.get(tid))
+        hits.append(Hit(
+            turn_id=tid, call_id=r["call_id"], company=r["company"], ticker=r["ticker"], year=r["fiscal_year"],
+            quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
+            role=r["role"], section=r["section"], position=r["position"],
+            source_file=Path(r["path"]).name if r["path"] else None, chunk_id=chunk[tid],
+            passage=passage, snippet=snippet(passage, ranking.marker, closest=closest.get(tid)),
+            text=text, truncated=cut_passage or cut_text, score=round(u.score, 6), rank=rank,
+            lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
+            semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None,
+            url=turn_url(base_url, r["call_id"], tid),
+            citation=citation(r["company"], r["ticker"], r["fiscal_year"], r["fiscal_quarter"], r["speaker"],
+                              r["title"], r["section"]),
+            match=round(u.match, 4), strength=label(u.match),
+            coverage=round(u.coverage, 4) if u.coverage is not None else None,
+            similarity=round(u.similarity, 4) if u.similarity is not None else None,
+            question=_question(qrow, ranking, base_url) if qrow else None))
+    return hits
+
+
+def _question(r: dict, ranking: Ranking, base_url: str) -> dict:
+    text, _ = clip(r["text"], MAX_QUESTION)
+    return {"turn_id": r["turn_id"], "speaker": r["speaker"], "title": r["title"], "role": r["role"],
+            "position": r["position"], "text": text, "snippet": snippet(text, ranking.marker),
+            "url": turn_url(base_url, r["call_id"], r["turn_id"])}
+
