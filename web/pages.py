@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 
+from urllib.parse import parse_qsl, urlencode
+
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import ArchiveError
 from archive.models import SECTION_LABELS, period_text
-from archive.request import MAX_QUERY, TREND_FIELDS
+from archive.request import MAX_QUERY, TREND_FIELDS, WINDOW
 from archive.snippets import highlight
 
 from .errors import for_page
@@ -17,6 +19,7 @@ from .params import one_value, search_request
 bp = Blueprint("pages", __name__)
 FILTER_NAMES = {"ticker": "ticker", "company": "company", "years": "year", "year": "year", "quarter": "quarter", "speaker": "speaker",
                 "role": "role", "section": "section"}
+MAX_PAIRS, MAX_ARG, MAX_BACK = 40, 500, 64 * 1024      # a back link's query string: pairs, characters of each, all
 
 
 def archive():
@@ -59,15 +62,100 @@ def search():
         try:
             q = search_request(args)
             results = archive().search(q)
+            shown = results.calls if results.groups is not None else results.total      # what a page holds
             ctx.update(results=results, filters_text=_filters_text(q), page=q.page,
-                       pages=range(1, -(-results.total // q.limit) + 1),
+                       pages=range(1, -(-shown // q.limit) + 1),
                        page_url=lambda p: url_for("pages.search", **{**args.to_dict(), "page": p}),
-                       literal_url=url_for("pages.search", **{**args.to_dict(), "interpret": "0", "page": 1}))
+                       literal_url=url_for("pages.search", **{**args.to_dict(), "interpret": "0", "page": 1}),
+                       hit_by_id={h.turn_id: h for h in results.hits}, facets=_facets(args, results.facets),
+                       chips=_chips(args, results.facets), weak_url=_search_url(_pairs(args, "min_score") +
+                                                                                [("min_score", "0")]),
+                       back=urlencode(_pairs(args, keep_page=True)), window=WINDOW)
             if not results.hits:
                 ctx["suggestions_without"] = _without(args)
         except ArchiveError as e:
             ctx["error"] = for_page(e)
     return render_template("search.html", **ctx), ctx["error"].status if ctx["error"] else 200
+
+
+# -- refining a search: facet links and the chips of its filters ----------------------------------------------
+
+FACET_HEADINGS = {"company": "Company", "year": "Fiscal year", "quarter": "Quarter", "role": "Role",
+                  "section": "Section", "speaker": "Speaker"}
+CHIP_NAMES = {"ticker": "Ticker", "company": "Company", "year": "Year", "years": "Years", "quarter": "Quarter",
+              "speaker": "Speaker", "role": "Role", "section": "Section"}
+MANY_VALUES = ("ticker", "quarter")     # filters that take several values (repeated or comma-separated)
+SAME_FILTER = {"year": ("year", "years"), "years": ("year", "years")}      # one replaces the other
+
+
+def _pairs(args, *drop, keep_page=False) -> list[tuple[str, str]]:
+    """The search's arguments less `drop` and empty values; less the page too (a refined search starts at 1)."""
+    return [(k, v) for k, v in list(args.items(multi=True))[:MAX_PAIRS]
+            if k not in drop and (keep_page or k != "page") and v.strip()]
+
+
+def _search_url(pairs) -> str:
+    return url_for("pages.search") + "?" + urlencode([(k, v[:MAX_ARG]) for k, v in pairs])
+
+
+def _values(args, name) -> list[str]:
+    """A filter's values as given: ticker=KC,YETI and ticker=KC&ticker=YETI both read ['KC', 'YETI']; a name
+    (company, speaker) is one value, commas and all."""
+    given = [v.strip() for v in args.getlist(name) if v.strip()]
+    return [v.strip() for g in given for v in g.split(",") if v.strip()] if name in MANY_VALUES else given[:1]
+
+
+def _norm(name, value) -> str:
+    value = str(value).strip().casefold()
+    return value.removeprefix("q") if name == "quarter" else value
+
+
+def _active(args, param, value) -> bool:
+    """Whether the search already filters on exactly this value (a facet link would add nothing)."""
+    if param == "year":
+        years = args.get("years", "").replace(" ", "").split("-")
+        return _norm("year", args.get("year", "")) == str(value) or years in ([str(value)], [str(value)] * 2)
+    return _norm(param, value) in {_norm(param, v) for v in _values(args, param)}
+
+
+def _facets(args, facets) -> list[dict]:
+    """Each facet of the results with its entries; an entry links to the search narrowed to it (its filter added,
+    or replacing the one given), or is marked active when the search already filters on it."""
+    out = []
+    for name, entries in (facets or {}).items():
+        items = []
+        for e in entries:
+            active = _active(args, e["param"], e["value"])
+            url = None if active else _search_url(_pairs(args, *SAME_FILTER.get(e["param"], (e["param"],)))
+                                                  + [(e["param"], str(e["value"]))])
+            items.append({**e, "active": active, "url": url})
+        if items:
+            out.append({"name": name, "heading": FACET_HEADINGS.get(name, name.title()), "entries": items})
+    return out
+
+
+def _chips(args, facets) -> list[dict]:
+    """The filters the search carries, each with a link to the same search without it (a ticker or quarter of
+    several: without that one)."""
+    labels = {(e["param"], _norm(e["param"], e["value"])): e["label"]
+              for entries in (facets or {}).values() for e in entries}
+    out = []
+    for name, title in CHIP_NAMES.items():
+        values = _values(args, name)
+        for v in values:
+            rest = [x for x in values if x != v]
+            url = _search_url(_pairs(args, name) + ([(name, ",".join(rest))] if rest else []))
+            out.append({"name": title, "label": _chip_label(name, v, labels), "url": url})
+    return out
+
+
+def _chip_label(name, value, labels) -> str:
+    if name == "ticker":
+        return value.upper()
+    if name == "quarter":
+        return f"Q{_norm(name, value)}"
+    return labels.get((name, _norm(name, value))) or (SECTION_LABELS.get(value) if name == "section" else None) \
+        or value
 
 
 def _without(args):
@@ -98,16 +186,44 @@ def call(call_id):
     except ArchiveError as e:
         return render_template("base.html", error=for_page(e)), e.status
     marker = a.marker(request.args.get("q", "")[:500])
-    for t in call["turns"]:
-        t["paragraphs"] = [Markup(highlight(p, marker(p))) for p in t["text"].split("\n\n")]
+    target = request.args.get("turn")
+    turns = call["turns"]
+    by_position = {t["position"]: t for t in turns}
+    before = None
+    for t in turns:
+        marked = [(p, marker(p)) for p in t["text"].split("\n\n")]
+        t["paragraphs"] = [Markup(highlight(p, spans)) for p, spans in marked]
+        t["match"] = any(spans for _, spans in marked)
+        t["anchor"] = _anchor(t["turn_id"])
+        asked = by_position.get(t["question_position"])
+        # the question an answer answers, where the reader would not see it just above (or it is the turn sought)
+        t["question"] = asked if asked and (asked is not before or t["turn_id"] == target) else None
+        before = t
+    toc = [{**c, "anchor": _anchor(by_position[c["position"]]["turn_id"])}
+           for c in call["contents"] if c["position"] in by_position]
     same = [c for c in a.calls(ticker=call["ticker"])] if call["ticker"] else []
     ids = [c["call_id"] for c in same]
     i = ids.index(call_id) if call_id in ids else -1
     period = lambda c: period_text(c["fiscal_year"], c["fiscal_quarter"])      # noqa: E731
     prev = {"call_id": same[i - 1]["call_id"], "period": period(same[i - 1])} if i > 0 else None
     nxt = {"call_id": same[i + 1]["call_id"], "period": period(same[i + 1])} if 0 <= i < len(same) - 1 else None
-    return render_template("call.html", call=call, turns=call["turns"], target=request.args.get("turn"),
+    return render_template("call.html", call=call, turns=turns, target=target, toc=toc,
+                           matches=sum(t["match"] for t in turns), back=_back_url(request.args.get("back")),
                            period=period(call), prev=prev, nxt=nxt, **common())
+
+
+def _anchor(turn_id: str) -> str:
+    """The viewer's anchor of a turn: 't012' for KC-2020Q1:t012."""
+    return turn_id.rsplit(":", 1)[-1]
+
+
+def _back_url(back: str | None) -> str | None:
+    """The search page with the query string a viewer link carried (`back`), re-encoded from its pairs: always a
+    path on this site, never an absolute or other-host URL."""
+    if not back:
+        return None
+    pairs = [(k[:MAX_ARG], v[:MAX_ARG]) for k, v in parse_qsl(back[:MAX_BACK])[:MAX_PAIRS]]
+    return url_for("pages.search") + ("?" + urlencode(pairs) if pairs else "")
 
 
 @bp.get("/trend")
