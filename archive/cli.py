@@ -311,39 +311,123 @@ def request_from_cli(query: str, values: dict):
 
 @main.command()
 @request_options()
+@click.option("--facets", "show_facets", is_flag=True, help="Also print how the matches divide by company, year, "
+                                                            "quarter, role, section and speaker.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @handles_errors
-def search(ctx, query, as_json, **options):
+def search(ctx, query, show_facets, as_json, **options):
     """Search what was said: words, "exact phrases", -excluded words, OR between alternatives.
+
+    Each hit is marked [strong], [partial] or [weak]: how well it matches (0-1). A passage below the floor (0.5)
+    does not match and is not shown; --min-score raises or lowers the bar (0 shows the closest weak matches). An
+    executive's answer in the Q&A shows the analyst's question it answers (Q:).
 
     \b
     Examples:
       python -m archive search "gross margin drivers" --ticker KC
       python -m archive search '"enterprise cloud" -covid' --role executive --section qa
+      python -m archive search "pricing pressure" --unit answer        # only executives' answers, with questions
+      python -m archive search "gross margin" --group call --facets    # one heading per call; counts by facet
     """
-    import html
-    import re
     q = request_from_cli(query, options)
     results = open_archive(ctx).search(q)
     if as_json:
         return _emit(results.to_dict("cli"))
+    for warning in results.warnings:
+        click.echo(f"note: {warning}", err=True)
     if results.notice:
         _note(results.notice)
     if not results.hits:
-        click.echo(f"nothing matches {query!r}" + (" with these filters" if q.filters() else ""))
+        if results.total:
+            click.echo(f"no more hits: {_matched(results)} (page {q.page} is past them)")
+        elif results.weak:
+            click.echo(f"no passage matches {query!r} closely; {results.weak} weak "
+                       f"match{'es' if results.weak != 1 else ''} (--min-score 0 shows "
+                       f"{'them' if results.weak != 1 else 'it'})")
+        else:
+            click.echo(f"nothing matches {query!r}" + (" with these filters" if q.filters() else ""))
         return
     meant = results.weights.get("interpreted")
     if meant:
         prefs = ([f"calls of {', '.join(meant['tickers'])}"] if meant["tickers"] else []) + \
             ([f"fiscal Q{meant['quarter']}"] if meant["quarter"] else [])
         click.echo(f"preferring {' and '.join(prefs)}, as the query names them (--literal: the words only)")
-    for h in results.hits:
-        legs = " ".join(f"{n}#{r}" for n, r in (("lex", h.lexical_rank), ("sem", h.semantic_rank)) if r)
-        snip = re.sub(r"</?mark>", "**", html.unescape(h.snippet))
-        click.echo(f"{h.rank:>3}. {h.ticker or h.company or '-'} {period_text(h.year, h.quarter, '-')}  {h.speaker} "
-                   f"[{h.role}, {SECTION_LABELS.get(h.section, h.section)}]  {h.turn_id}  ({legs})\n     {snip}")
-    click.echo(f"{results.total} turns in the window, {results.took_ms:.0f} ms")
+    if results.groups is not None:
+        by_turn = {h.turn_id: h for h in results.hits}
+        unit = "exchange" if q.unit == "exchange" else "turn"
+        for n, g in enumerate(results.groups, q.offset + 1):
+            period = period_text(g["year"], g["quarter"], "-")
+            name = f"{g['ticker']} {period} ({g['company']})" if g["ticker"] and g["company"] else \
+                f"{g['ticker'] or g['company'] or g['call_id']} {period}"
+            shown = len(g["turn_ids"])
+            more = f", best {shown} shown" if g["matched"] > shown else ""
+            click.echo(f"{n:>3}. {name}, {_count(g['matched'], 'matching ' + unit)}{more}  {g['call_id']}"
+                       + (f"  {g['date']}" if g["date"] else ""))
+            for tid in g["turn_ids"]:
+                if tid in by_turn:
+                    click.echo(_hit_lines(by_turn[tid], "     - ", with_call=False))
+    else:
+        for h in results.hits:
+            click.echo(_hit_lines(h, f"{h.rank:>3}. "))
+    if show_facets:
+        click.echo(_facet_lines(results.facets))
+    hidden = f", {results.weak} weaker hidden (--min-score 0 shows them)" if results.weak else ""
+    click.echo(f"{_matched(results)}{hidden}; {results.took_ms:.0f} ms")
+
+
+Q_CHARS = 160           # characters of a question shown under its answer
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _matched(results) -> str:
+    unit = "exchange" if results.query.unit == "exchange" else "turn"
+    return f"{_count(results.total, 'matching ' + unit)} in {_count(results.calls, 'call')}"
+
+
+def _marked(snippet: str) -> str:
+    """A snippet for a terminal: the marks as **...**, entities decoded."""
+    import html
+    import re
+    return re.sub(r"</?mark>", "**", html.unescape(snippet or ""))
+
+
+def _cut(text: str, limit: int) -> str:
+    """text cut at a word boundary to about limit characters (an opened **mark** closed)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" …,;:")
+    if cut.count("**") % 2:
+        cut += "**"
+    return cut + " …"
+
+
+def _hit_lines(h, lead: str, with_call: bool = True) -> str:
+    """One hit: its strength, where and who, the legs that found it; then its snippet and, for an answer, the
+    question it answers."""
+    legs = " ".join(f"{n}#{r}" for n, r in (("lex", h.lexical_rank), ("sem", h.semantic_rank)) if r)
+    where = f"{h.ticker or h.company or '-'} {period_text(h.year, h.quarter, '-')}  " if with_call else ""
+    pad = " " * len(lead)
+    out = (f"{lead}[{h.strength}] {where}{h.speaker} [{h.role}, {SECTION_LABELS.get(h.section, h.section)}]  "
+           f"{h.turn_id}  ({legs + ', ' if legs else ''}match {h.match:.2f})\n{pad}{_marked(h.snippet)}")
+    if h.question:
+        asked = h.question
+        out += f"\n{pad}  Q: {asked['speaker']}: {_cut(_marked(asked.get('snippet') or asked.get('text')), Q_CHARS)}"
+    return out
+
+
+def _facet_lines(facets: dict) -> str:
+    """One line per facet: 'company: KC 5, YETI 3' (quarters as Q1)."""
+    lines = []
+    for name, values in facets.items():
+        if values:
+            shown = [(f"Q{v['value']}" if name == "quarter" else str(v["value"])) for v in values]
+            lines.append(f"{name}: " + ", ".join(f"{s} {v['count']}" for s, v in zip(shown, values)))
+    return "\n".join(lines) if lines else "facets: none"
 
 
 def _note(notice) -> None:

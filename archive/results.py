@@ -14,14 +14,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .exchanges import questions_of
+from .exchanges import is_question, questions_of
 from .models import SECTION_LABELS, Hit, turn_id
 from .passages import context
 from .request import SearchRequest
 from .searcher import Ranking, Searcher
 from .snippets import (MAX_HIT_TEXT, MAX_PASSAGE, citation, clip, closest_sentences, sentence_bounds, snippet,
                        turn_url)
-from .strength import held_terms, label, match_of
+from .strength import COVERAGE_POINTS, FLOOR, held_terms, label, match_of
 
 FOLD_SHARE = 0.5        # of a matching question's score that its matching answer gains
 GROUP_HITS = 3          # turns shown under each call when grouping
@@ -56,11 +56,13 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     rows = store.hit_rows(t for t, _ in ranking.window)
     window = [(t, s) for t, s in ranking.window if t in rows]     # the index may be ahead of the store
     if not window:
-        return Shaped([], 0, 0, 0, None, {})
+        return Shaped([], 0, 0, 0, [] if q.group == "call" else None, _facets([], []))
     chunk = {t: ranking.chunk(t) for t, _ in window}
     words_chunk = {t: ranking.words_chunk(t) for t, _ in window}
     texts = store.chunk_texts(set(chunk.values()) | set(words_chunk.values()))
     coverage = _coverage(q, ranking, searcher, rows, words_chunk, texts)
+    # a hit shows the evidence that makes it a match: the passage holding the words when they carry it
+    chunk = {t: words_chunk[t] if coverage.get(t, 0.0) >= COVERAGE_POINTS[0] else c for t, c in chunk.items()}
     similarity = _similarity(ranking, searcher, words_chunk)
     points = searcher.encoder().similarity_points if ranking.query_vector is not None else None
     scored = {t: Scored(t, s, match_of(q.mode, coverage.get(t), similarity.get(t), points), coverage.get(t),
@@ -70,12 +72,16 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     question = {}                                   # answer turn id -> its question's turn id
     for call, turns in structure.items():
         question.update((turn_id(call, a), turn_id(call, qn)) for a, qn in questions_of(turns).items())
-    units = _exchanges(scored, question) if q.unit == "exchange" else _folded(scored, question, q.floor)
-    kept = [u for u in units if u.match >= q.floor]
-    weak = sum(len(u.members) or 1 for u in units if u.match < q.floor)
+    # folding asks whether both match at the floor, whatever min_score shows: min_score only adds or drops hits
+    units = _exchanges(scored, question, rows) if q.unit == "exchange" else _folded(scored, question, FLOOR)
+    kept = [u for u in units if u.match >= q.floor and u.match > 0]    # no evidence at all is never a hit
+    weak = sum(1 for u in units if 0 < u.match < q.floor)
     kept = _sorted(kept, rows, q.sort)
     calls = list(dict.fromkeys(rows[u.turn]["call_id"] for u in kept))
-    facets = _facets([rows[u.turn] for u in kept])
+    # a question folded into its answer is shown with it: the role and speaker facets count it as what it is
+    # (narrowing to analysts finds it), the others count the answer once (it has the answer's call and section)
+    facets = _facets([rows[u.turn] for u in kept],
+                     [rows[m] for u in kept for m in u.members if m != u.turn] if q.unit == "turn" else [])
     groups = None
     if q.group == "call":
         by_call: dict[str, list[Scored]] = {}
@@ -91,7 +97,8 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
         page = [u for g in groups for u in by_call[g["call_id"]][:GROUP_HITS]]
     else:
         page = kept[q.offset:q.offset + q.limit]
-    hits = _hits(page, q.offset, ranking, rows, chunk, texts, question, store, base_url, encode)
+    rank = {id(u): i for i, u in enumerate(kept, 1)}             # a hit's rank among all matches, in order
+    hits = _hits(page, [rank[id(u)] for u in page], ranking, rows, chunk, texts, question, store, base_url, encode)
     return Shaped(hits, len(kept), len(calls), weak, groups, facets)
 
 
@@ -135,12 +142,16 @@ def _folded(scored: dict[str, Scored], question: dict[str, str], floor: float) -
     return sorted((u for u in out if u.turn not in folded), key=lambda u: (-u.score, u.turn))
 
 
-def _exchanges(scored: dict[str, Scored], question: dict[str, str]) -> list[Scored]:
+def _exchanges(scored: dict[str, Scored], question: dict[str, str], rows) -> list[Scored]:
     """unit=exchange: a question and its answers are one unit, scored by its best answer plus its question
-    (both matching rank first), shown as its best answer (or the question, when no answer is in the window)."""
+    (both matching rank first), shown as its best answer (or the question, when no answer is in the window).
+    Turns of no exchange (the operator, a remark that answers no question) are not units."""
     units: dict[str, list[Scored]] = {}
     for t, u in scored.items():
-        units.setdefault(question.get(t, t), []).append(u)
+        if t in question:
+            units.setdefault(question[t], []).append(u)
+        elif is_question(rows[t]):
+            units.setdefault(t, []).append(u)
     out = []
     for key, members in units.items():
         answers = [m for m in members if m.turn != key]
@@ -163,9 +174,10 @@ def _sorted(kept: list[Scored], rows, sort: str) -> list[Scored]:
     return sorted(kept, key=when, reverse=True)
 
 
-def _facets(rows: list[dict]) -> dict:
+def _facets(rows: list[dict], folded: list[dict]) -> dict:
     """Counts of the matches by company, fiscal year, quarter, role, section and speaker, each value with the
-    request parameter that narrows to it."""
+    request parameter that narrows to it; folded: the questions shown above their answers (role and speaker
+    count them too)."""
     def top(counter: Counter, param, label_of=str):
         return [{"param": param, "value": v, "label": label_of(v), "count": n}
                 for v, n in sorted(counter.items(), key=lambda x: (-x[1], str(x[0])))[:FACET_VALUES]]
@@ -182,9 +194,9 @@ def _facets(rows: list[dict]) -> dict:
             "year": top(Counter(r["fiscal_year"] for r in rows if r["fiscal_year"]), "year"),
             "quarter": top(Counter(r["fiscal_quarter"] for r in rows if r["fiscal_quarter"]), "quarter",
                            lambda v: f"Q{v}"),
-            "role": top(Counter(r["role"] for r in rows), "role", lambda v: ROLE_LABELS.get(v, v)),
+            "role": top(Counter(r["role"] for r in rows + folded), "role", lambda v: ROLE_LABELS.get(v, v)),
             "section": top(Counter(r["section"] for r in rows), "section", lambda v: SECTION_LABELS.get(v, v)),
-            "speaker": top(Counter(r["speaker"] for r in rows), "speaker")}
+            "speaker": top(Counter(r["speaker"] for r in rows + folded), "speaker")}
 
 
 def _widened(turn_text: str, passage: str) -> str:
@@ -196,7 +208,7 @@ def _widened(turn_text: str, passage: str) -> str:
     return turn_text[a:b]
 
 
-def _hits(page: list[Scored], offset: int, ranking: Ranking, rows, chunk, texts, question, store, base_url,
+def _hits(page: list[Scored], ranks: list[int], ranking: Ranking, rows, chunk, texts, question, store, base_url,
           encode) -> list[Hit]:
     if not page:
         return []
@@ -204,7 +216,7 @@ def _hits(page: list[Scored], offset: int, ranking: Ranking, rows, chunk, texts,
     closest = closest_sentences(list(passages.items()), ranking.marker, encode, ranking.query_vector)
     asked = store.hit_rows({question[u.turn] for u in page if u.turn in question})
     hits = []
-    for rank, u in enumerate(page, offset + 1):
+    for rank, u in zip(ranks, page):
         tid, r = u.turn, rows[u.turn]
         lr, sr = ranking.lexical.get(tid), ranking.semantic.get(tid)
         passage, cut_passage = clip(passages[tid], MAX_PASSAGE)
@@ -225,13 +237,14 @@ def _hits(page: list[Scored], offset: int, ranking: Ranking, rows, chunk, texts,
             match=round(u.match, 4), strength=label(u.match),
             coverage=round(u.coverage, 4) if u.coverage is not None else None,
             similarity=round(u.similarity, 4) if u.similarity is not None else None,
-            question=_question(qrow, ranking, base_url) if qrow else None))
+            question=_question(qrow, ranking, base_url, qrow["turn_id"] in u.members) if qrow else None))
     return hits
 
 
-def _question(r: dict, ranking: Ranking, base_url: str) -> dict:
+def _question(r: dict, ranking: Ranking, base_url: str, matched: bool) -> dict:
+    """The question an answer answers; matched: it matches the query too (folded into this hit)."""
     text, _ = clip(r["text"], MAX_QUESTION)
     return {"turn_id": r["turn_id"], "speaker": r["speaker"], "title": r["title"], "role": r["role"],
-            "position": r["position"], "text": text, "snippet": snippet(text, ranking.marker),
+            "position": r["position"], "text": text, "snippet": snippet(text, ranking.marker), "matched": matched,
             "url": turn_url(base_url, r["call_id"], r["turn_id"])}
 

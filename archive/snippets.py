@@ -69,10 +69,11 @@ def snippet(passage: str, marker: Marker, max_chars: int = 240, closest: int | N
     if not chosen:
         chosen = [closest if closest is not None and closest < len(parts) else 0]
     out = []
-    for i in chosen:
+    for n, i in enumerate(chosen):
         text, spans = parts[i], marks[i]
-        if len(text) > max_chars:
-            text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+        room = max(max_chars, min((b for _, b in spans), default=0) + 60)     # long enough to hold its first mark
+        if len(text) > room:            # the ' … ' that joins it to the next one says it was cut
+            text = text[:room].rsplit(" ", 1)[0] + (" …" if n == len(chosen) - 1 else "")
         out.append(highlight(text, spans))
     return " … ".join(out)
 

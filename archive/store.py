@@ -298,6 +298,12 @@ class Store:
                               (file_name, "%/" + file_name, int(position))).fetchone()
         return row[0] if row else None
 
+    def call_of_file(self, file_name: str) -> str | None:
+        """The call read from a file (its path, or a path ending in /file_name)."""
+        row = self.db.execute("SELECT call_id FROM files WHERE path = ? OR path LIKE ? ORDER BY path LIMIT 1",
+                              (file_name, "%/" + file_name)).fetchone()
+        return row[0] if row else None
+
     def turn_source(self, turn_id: str) -> tuple[str, str] | None:
         """(the turn's text, its call's first source path)."""
         row = self.db.execute("SELECT t.text, f.path FROM turns t JOIN files f USING (call_id) WHERE t.turn_id = ? "

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Calibrate the match-strength floor (archive/strength.py): run the development queries and the nonsense and
 off-topic queries (tests/data/offtopic_queries.txt) against an archive with the floor off (min_score=0, the
 whole window of 100 turns), record each hit's coverage and cosine similarity, then, for candidate calibration

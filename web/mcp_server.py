@@ -14,11 +14,20 @@ from archive.models import TICKER_PATTERN, period_text
 from archive.request import SearchRequest
 from archive.service import Archive
 
+MAX_QUESTION = 600         # characters of the question a hit carries
 INSTRUCTIONS = (
     "Search and read earnings-call transcripts. Use search_transcripts to find what executives or analysts said "
     "(by meaning or exact words, filtered by ticker, fiscal year, quarter, speaker, role and section); each hit has "
-    "a turn_id, a citation and a url to cite. Use get_turn to read a hit in context, get_call for a whole call, "
+    "a turn_id, a citation and a url to cite, and a match strength: no hits means nothing on file matches. Use "
+    "get_turn to read a hit in context, get_call for a whole call, "
     "list_calls to see which calls exist, term_trend to see how often a topic comes up per quarter.")
+
+
+class Question(BaseModel):
+    turn_id: str
+    speaker: str
+    title: str | None
+    text: str = Field(description=f"The question, cut to about {MAX_QUESTION} characters.")
 
 
 class Hit(BaseModel):
@@ -36,11 +45,39 @@ class Hit(BaseModel):
     citation: str = Field(description="Ready to cite, e.g. 'Kingsoft Cloud Q1 2020 earnings call, Haijian He "
                                       "(CFO), Q&A'.")
     url: str = Field(description="Link to the call viewer at this turn.")
+    match: float = Field(description="How well the turn matches the query, 0-1: at least 0.8 strong, 0.5-0.8 "
+                                     "partial, below 0.5 weak (shown only with a lower min_score).")
+    strength: Literal["strong", "partial", "weak"]
+    question: Question | None = Field(None, description="For an executive's answer in the Q&A: the analyst's "
+                                                        "question it answers.")
+
+
+class FacetValue(BaseModel):
+    value: str | int = Field(description="Pass it as the argument of the same name (tickers, years, quarters, "
+                                          "role, section, speaker; a company without ticker: company).")
+    label: str
+    count: int
+
+
+class Group(BaseModel):
+    call_id: str
+    period: str
+    company: str | None
+    ticker: str | None
+    matched: int = Field(description="Matching turns of this call; the hits list its best ones.")
+    turn_ids: list[str]
 
 
 class SearchOutput(BaseModel):
     hits: list[Hit]
-    total: int = Field(description="Matching turns in the result window (at most 100).")
+    total: int = Field(description="Matching turns (exchanges, with unit=exchange) among the 100 a search ranks.")
+    calls: int = Field(description="Calls among the matches.")
+    weak: int = Field(description="Turns that were ranked but match below the floor (min_score, default 0.5): "
+                                    "not shown.")
+    warnings: list[str] = Field(description="What the search did not do as asked, e.g. an unknown ticker skipped.")
+    facets: dict[str, list[FacetValue]] = Field(description="How all the matches divide by company, year, quarter, "
+                                                            "role, section and speaker (most frequent first).")
+    groups: list[Group] | None = Field(None, description="With group=call: the page's calls, in order.")
 
 
 class TurnText(BaseModel):
@@ -163,6 +200,23 @@ def request_from_tool(arguments: dict, names=None, **fixed) -> SearchRequest:
     return SearchRequest.build(**{by_mcp[k]: v for k, v in arguments.items()}, **fixed)
 
 
+def _hit(h) -> Hit:
+    asked = h.question
+    question = Question(turn_id=asked["turn_id"], speaker=asked["speaker"], title=asked.get("title"),
+                        text=_cut(asked.get("text") or "", MAX_QUESTION)) if asked else None
+    return Hit(turn_id=h.turn_id, call_id=h.call_id, company=h.company, ticker=h.ticker,
+               period=_period(h.year, h.quarter), date=h.date, speaker=h.speaker, title=h.title, role=h.role,
+               section=h.section, passage=h.passage, citation=h.citation, url=h.url, match=h.match,
+               strength=h.strength, question=question)
+
+
+def _cut(text: str, limit: int) -> str:
+    """text cut at a word boundary to about limit characters."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
+
+
 def _turn(t: dict) -> TurnText:
     return TurnText(**{k: t[k] for k in TurnText.model_fields})
 
@@ -181,15 +235,26 @@ def build_server(archive: Archive):
 
     def search_transcripts(**arguments) -> SearchOutput:
         """Search earnings-call transcripts for what was said, by meaning and by exact words. Returns speaker
-        turns (best passage each) with company, period, speaker and role, a citation string and a link."""
+        turns (best passage each) with company, period, date, speaker and role, a citation string and a link; an
+        executive's answer carries the analyst's question it answers.
+
+        Each hit has a match strength (0-1; strong from 0.8): a turn below the floor (0.5) does not match and is
+        not returned, so an empty hits list means nothing in the archive matches (weak counts the near misses;
+        min_score=0 shows them, a higher min_score only the best). unit=answer searches only the executives'
+        answers, unit=question the analysts' questions, unit=exchange question+answer pairs as one unit;
+        facets count all the matches (narrow with the argument of the same name)."""
         try:
             res = archive.search(request_from_tool(arguments))
         except ArchiveError as e:
             raise failing(e) from None
-        return SearchOutput(total=res.total, hits=[Hit(
-            turn_id=h.turn_id, call_id=h.call_id, company=h.company, ticker=h.ticker, period=_period(h.year, h.quarter),
-            date=h.date, speaker=h.speaker, title=h.title, role=h.role, section=h.section, passage=h.passage,
-            citation=h.citation, url=h.url) for h in res.hits])
+        return SearchOutput(
+            total=res.total, calls=res.calls, weak=res.weak, warnings=list(res.warnings),
+            facets={name: [FacetValue(value=v["value"], label=str(v["label"]), count=v["count"]) for v in values]
+                    for name, values in (res.facets or {}).items()},
+            groups=[Group(call_id=g["call_id"], period=_period(g["year"], g["quarter"]), company=g["company"],
+                          ticker=g["ticker"], matched=g["matched"], turn_ids=list(g["turn_ids"]))
+                    for g in res.groups] if res.groups is not None else None,
+            hits=[_hit(h) for h in res.hits])
     search_transcripts.__signature__ = request_signature(returns=SearchOutput)
     server.tool(annotations=read_only, structured_output=True)(search_transcripts)
 

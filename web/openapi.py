@@ -48,11 +48,55 @@ def _schema(fd) -> dict:
     return schema
 
 
-def _get(summary, params=(), ok="Result", errors=(400,)):
-    responses = {"200": {"description": ok, "content": {"application/json": {"schema": {"type": "object"}}}}}
+def _get(summary, params=(), ok="Result", errors=(400,), schema=None):
+    responses = {"200": {"description": ok, "content": {"application/json": {"schema": schema or {"type": "object"}}}}}
     for code in errors:
         responses[str(code)] = {"description": "Error", "content": {"application/json": {"schema": ERROR}}}
     return {"get": {"summary": summary, "parameters": list(params), "responses": responses}}
+
+
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_STRING_OR_NULL = {"type": ["string", "null"]}
+SEARCH_RESULTS = {
+    "type": "object",
+    "required": ["query", "total", "calls", "weak", "floor", "hits", "facets", "warnings"],
+    "properties": {
+        "query": {"type": "object", "description": "The request answered, with its defaults."},
+        "total": {"type": "integer", "description": "Matching turns (exchanges, with unit=exchange) among the "
+                                                    "turns a search ranks."},
+        "calls": {"type": "integer", "description": "Calls among the matches."},
+        "weak": {"type": "integer", "description": "Ranked turns below the floor but with some evidence: not "
+                                                   "shown (min_score=0 shows them)."},
+        "floor": {"type": "number", "description": "The match strength a hit needed."},
+        "took_ms": {"type": "number"},
+        "weights": {"type": "object"},
+        "hits": {"type": "array", "items": {"type": "object", "properties": {
+            "turn_id": {"type": "string"}, "call_id": {"type": "string"}, "rank": {"type": "integer"},
+            "score": {"type": "number"},
+            "match": {"type": "number", "minimum": 0, "maximum": 1,
+                      "description": "Match strength: from 0.8 strong, from 0.5 partial, below weak."},
+            "strength": {"type": "string", "enum": ["strong", "partial", "weak"]},
+            "coverage": _NUMBER_OR_NULL, "similarity": _NUMBER_OR_NULL,
+            "snippet": {"type": "string", "description": "Up to 3 matching sentences joined by ' … ', the query's "
+                                                         "words in <mark>."},
+            "date": _STRING_OR_NULL,
+            "question": {"type": ["object", "null"], "description": "For an executive's answer in the Q&A: the "
+                                                                     "analyst's question it answers (turn_id, "
+                                                                     "speaker, title, role, position, text, "
+                                                                     "snippet, url)."}}}},
+        "groups": {"type": ["array", "null"], "description": "group=call: the page's calls in order, each "
+                                                             "{call_id, company, ticker, year, quarter, date, "
+                                                             "matched, best, turn_ids}.",
+                   "items": {"type": "object"}},
+        "facets": {"type": "object", "description": "company, year, quarter, role, section, speaker -> "
+                                                    "[{param, value, label, count}] over all the matches.",
+                   "additionalProperties": {"type": "array", "items": {"type": "object", "properties": {
+                       "param": {"type": "string"}, "value": {"type": ["string", "integer"]},
+                       "label": {"type": "string"}, "count": {"type": "integer"}}}}},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "notice": {"type": "object", "description": "Some stored calls are not searchable yet."},
+    },
+}
 
 
 def document() -> dict:
@@ -61,8 +105,11 @@ def document() -> dict:
         "info": {"title": "Earnings-call archive API", "version": "1",
                  "description": "Search earnings-call transcripts by meaning and by exact words."},
         "paths": {
-            "/api/search": _get("Search turns (hybrid, lexical or semantic) with filters.", request_params(),
-                                errors=(400, 503)),
+            "/api/search": _get("Search turns (hybrid, lexical or semantic) with filters. Each hit has a match "
+                                "strength (0-1); turns below the floor (min_score, default 0.5) are not hits. 404: "
+                                "no call of the ticker(s) or company asked for is on file.", request_params(),
+                                ok="The matches, a page of hits, facets and groups",
+                                errors=(400, 404, 503), schema={"$ref": "#/components/schemas/SearchResults"}),
             "/api/calls": _get("List calls, each under its ticker's canonical company name (company_as_read: the "
                                "name read from the file).",
                                [_param("ticker", {"type": "string"}, "Only this ticker."),
@@ -96,7 +143,7 @@ def document() -> dict:
             "/api/stats": _get("Counts of calls, turns, chunks and files.", errors=()),
             "/api/openapi.json": _get("This document.", errors=()),
         },
-        "components": {"schemas": {"Error": {
+        "components": {"schemas": {"SearchResults": SEARCH_RESULTS, "Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"],
                                      "properties": {"code": {"type": "string"}, "message": {"type": "string"},
