@@ -60,13 +60,15 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     chunk = {t: ranking.chunk(t) for t, _ in window}
     words_chunk = {t: ranking.words_chunk(t) for t, _ in window}
     texts = store.chunk_texts(set(chunk.values()) | set(words_chunk.values()))
-    coverage = _coverage(q, ranking, searcher, rows, words_chunk, texts)
+    words = searcher.query_words(ranking.parsed)
+    coverage = _coverage(words, searcher, rows, words_chunk, texts)
     # a hit shows the evidence that makes it a match: the passage holding the words when they carry it
     chunk = {t: words_chunk[t] if coverage.get(t, 0.0) >= COVERAGE_POINTS[0] else c for t, c in chunk.items()}
     similarity = _similarity(ranking, searcher, words_chunk)
     points = searcher.encoder().similarity_points if ranking.query_vector is not None else None
-    scored = {t: Scored(t, s, match_of(q.mode, coverage.get(t), similarity.get(t), points), coverage.get(t),
-                        similarity.get(t)) for t, s in window}
+    known = words.known > 0
+    scored = {t: Scored(t, s, match_of(q.mode, coverage.get(t), similarity.get(t), points, known=known),
+                        coverage.get(t), similarity.get(t)) for t, s in window}
     structure = store.turn_roles({r["call_id"] for r in rows.values()
                                   if r["section"] == "qa"}) if any(r["section"] == "qa" for r in rows.values()) else {}
     question = {}                                   # answer turn id -> its question's turn id
@@ -102,10 +104,9 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     return Shaped(hits, len(kept), len(calls), weak, groups, facets)
 
 
-def _coverage(q, ranking, searcher, rows, words_chunk, texts) -> dict[str, float]:
+def _coverage(words, searcher, rows, words_chunk, texts) -> dict[str, float]:
     """The query's coverage of each turn's best-matching chunk with its context (who, when), as the lexical leg
     sees it."""
-    words = searcher.query_words(ranking.parsed)
     terms = searcher.lexical.terms_by_position
     out = {}
     for t, c in words_chunk.items():

@@ -49,16 +49,20 @@ class QueryWords:
     """The query's scored units as the engine analyses them: per OR group, its alternatives, each a tuple of
     terms (a word is one term, or several for 'non-GAAP'; a phrase all its words) with its weight."""
     groups: tuple[tuple[tuple[tuple[str, ...], float], ...], ...]
+    unknown: frozenset[str] = frozenset()       # terms no passage of the archive holds
 
     @classmethod
     def of(cls, parsed: ParsedQuery, terms_of: Callable[[str], list[list[str]]], doc_frequency: Callable[[str], int],
            passages: int) -> "QueryWords":
         n = max(1, passages)
         weight: dict[str, float] = {}
+        unknown = set()
 
         def w(term: str) -> float:
             if term not in weight:
                 df = doc_frequency(term)
+                if df == 0:
+                    unknown.add(term)
                 idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
                 weight[term] = idf * (FIGURE_BOOST if is_figure(term) else 1.0)
             return weight[term]
@@ -71,7 +75,14 @@ class QueryWords:
                     alternatives.append((terms, sum(w(t) for t in terms)))
             if alternatives:
                 groups.append(tuple(alternatives))
-        return cls(tuple(groups))
+        return cls(tuple(groups), frozenset(unknown))
+
+    @property
+    def known(self) -> float:
+        """The share of the query's weight that the archive's passages hold at all (0: none of its words, as
+        for nonsense: then no passage is close in meaning either, only nearest)."""
+        return self.coverage(frozenset(t for alternatives in self.groups for terms, _ in alternatives
+                                       for t in terms if t not in self.unknown))
 
     def coverage(self, held: set[str] | frozenset[str]) -> float:
         """The share of the query's weight whose terms the text holds (0 for a query without scored words)."""
@@ -89,14 +100,17 @@ def held_terms(text: str, terms_of: Callable[[str], list[list[str]]]) -> frozens
 
 def match_of(mode: str, coverage: float | None, similarity: float | None,
              similarity_points: tuple[float, float] | None,
-             coverage_points: tuple[float, float] = COVERAGE_POINTS, joint: float = JOINT) -> float:
+             coverage_points: tuple[float, float] = COVERAGE_POINTS, joint: float = JOINT,
+             known: bool = True) -> float:
     """The match strength of a hit in a mode, from its coverage and its cosine similarity (None: not known).
     By words: the coverage on COVERAGE_POINTS. By meaning: the similarity plus `joint` x the coverage (a
     passage close in meaning that also holds some of the words is better evidence than either alone) on the
-    encoder's points. A lexical search has only the words; semantic and hybrid take the stronger."""
+    encoder's points. A lexical search has only the words; semantic and hybrid take the stronger. known False:
+    the archive holds none of the query's words (nonsense, or words it never uses): then the passages nearest
+    in meaning are only nearest ('Thank you.'), and meaning alone makes no match."""
     cov = coverage or 0.0
     by_words = scaled(cov, coverage_points)
-    if mode == "lexical" or not similarity_points or similarity is None:
+    if mode == "lexical" or not similarity_points or similarity is None or not known:
         return by_words         # also: an encoder with no calibrated scale (the test encoder's hashed words)
     return max(by_words, scaled(similarity + joint * cov, similarity_points))
 

@@ -27,6 +27,7 @@ from archive.evaluate import is_hit, load_queries, target_texts, to_search  # no
 from archive.request import SearchRequest  # noqa: E402
 from archive.service import Archive  # noqa: E402
 from archive.strength import FLOOR, match_of  # noqa: E402
+from index.query import parse, plain  # noqa: E402
 
 MODES = ("lexical", "semantic", "hybrid")
 
@@ -38,6 +39,9 @@ def offtopic(path: Path) -> list[str]:
 def collect(a: Archive, queries, texts, off: list[str], progress) -> dict:
     """Per mode: dev query id -> [(coverage, similarity, is_target)] in rank order; off-topic -> [(cov, sim)]."""
     out = {m: {"dev": {}, "off": {}} for m in MODES}
+    # whether the archive holds any of the query's words (strength.match_of: else meaning alone makes no match)
+    out["known"] = {q["id"]: a.searcher.query_words(parse(plain(q["query"]))).known > 0 for q in queries}
+    out["known"].update({text: a.searcher.query_words(parse(text)).known > 0 for text in off})
     for m in MODES:
         for i, q in enumerate(queries):
             res = a.search(to_search(q, m, 100, min_score=0.0))
@@ -60,7 +64,7 @@ def report(data: dict, queries, cov_points, sim_points, joint) -> dict:
     kinds = sorted({q["kind"] for q in queries})
     out = {}
     for m in MODES:
-        dev, off = data[m]["dev"], data[m]["off"]
+        dev, off, known = data[m]["dev"], data[m]["off"], data["known"]
         per = {}
         drops = tops = 0
         for kind in kinds + ["ALL"]:
@@ -69,15 +73,17 @@ def report(data: dict, queries, cov_points, sim_points, joint) -> dict:
             for q in qs:
                 rows = dev.get(q["id"], [])
                 r0 = next((i for i, (_, _, t) in enumerate(rows[:10]) if t), None)
-                kept = [t for c, s, t in rows if match_of(m, c, s, sim_points, cov_points, joint) >= FLOOR]
+                kn = known[q["id"]]
+                kept = [t for c, s, t in rows if match_of(m, c, s, sim_points, cov_points, joint, kn) >= FLOOR]
                 before += r0 is not None
                 after += any(kept[:10])
                 if kind == "ALL" and r0 is not None:
                     tops += 1
                     c, s, _ = rows[r0]
-                    drops += match_of(m, c, s, sim_points, cov_points, joint) < FLOOR
+                    drops += match_of(m, c, s, sim_points, cov_points, joint, kn) < FLOOR
             per[kind] = {"n": len(qs), "r10_off": round(before / len(qs), 3), "r10_on": round(after / len(qs), 3)}
-        shown = {t: sum(match_of(m, c, s, sim_points, cov_points, joint) >= FLOOR for c, s in rows) for t, rows in off.items()}
+        shown = {t: sum(match_of(m, c, s, sim_points, cov_points, joint, known[t]) >= FLOOR for c, s in rows)
+                 for t, rows in off.items()}
         out[m] = {"kinds": per, "false_drop": round(drops / max(1, tops), 4), "targets_in_top10": tops,
                   "offtopic_with_hits": sum(1 for v in shown.values() if v), "offtopic": len(off),
                   "offtopic_shown": {t: v for t, v in shown.items() if v}}
@@ -90,7 +96,8 @@ def main() -> int:
     p.add_argument("--queries", nargs="+", required=True)
     p.add_argument("--offtopic", default=str(ROOT / "tests" / "data" / "offtopic_queries.txt"))
     p.add_argument("--cache", help="save the collected hits here, or read them from here when it exists")
-    p.add_argument("--coverage", nargs="*", default=["0.5,0.85"], help="coverage points to try: floor,strong")
+    p.add_argument("--coverage", nargs="*", default=None, help="coverage points to try: floor,strong (default: "
+                   "strength.COVERAGE_POINTS)")
     p.add_argument("--similarity", nargs="*", default=None, help="similarity points to try: floor,strong "
                    "(default: the encoder's)")
     p.add_argument("--joint", nargs="*", type=float, default=None, help="joint weights to try (default: strength.JOINT)")
@@ -114,8 +121,9 @@ def main() -> int:
         from index.encoders import MiniLMEncoder
         sim_list = [MiniLMEncoder.similarity_points]
     results = []
-    from archive.strength import JOINT
-    for cp in (tuple(map(float, x.split(","))) for x in args.coverage):
+    from archive.strength import COVERAGE_POINTS, JOINT
+    coverage = [tuple(map(float, x.split(","))) for x in args.coverage] if args.coverage else [COVERAGE_POINTS]
+    for cp in coverage:
         for sp in sim_list:
             for joint in args.joint or [JOINT]:
                 results.append({"coverage_points": cp, "similarity_points": sp, "joint": joint,

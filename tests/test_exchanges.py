@@ -55,6 +55,14 @@ def test_a_lexical_search_is_judged_by_words_and_hybrid_by_the_stronger_evidence
     assert match_of("semantic", 1.0, 0.0, pts) >= STRONG               # every word of the query: a match
     assert match_of("hybrid", 0.3, 0.4, pts) > match_of("hybrid", 0.0, 0.4, pts)   # words help meaning
     assert match_of("semantic", 0.3, 0.9, None) < FLOOR                # no calibrated scale: words only
+    assert match_of("hybrid", 0.0, 0.9, pts, known=False) == 0.0      # none of its words in the archive
+
+
+def test_a_query_none_of_whose_words_the_archive_holds_is_known_to_be_unknown():
+    terms = lambda text: [[w] for w in text.lower().split()]   # noqa: E731
+    df = {"margin": 10}.get
+    assert QueryWords.of(parse("qwertyzzyx flibbertigibbet"), terms, lambda t: df(t, 0), 100).known == 0.0
+    assert QueryWords.of(parse("margin flibbertigibbet"), terms, lambda t: df(t, 0), 100).known > 0
 
 
 def test_coverage_weighs_rare_words_more_and_counts_an_or_group_once():
