@@ -69,11 +69,7 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     known = words.known > 0
     scored = {t: Scored(t, s, match_of(q.mode, coverage.get(t), similarity.get(t), points, known=known),
                         coverage.get(t), similarity.get(t)) for t, s in window}
-    structure = store.turn_roles({r["call_id"] for r in rows.values()
-                                  if r["section"] == "qa"}) if any(r["section"] == "qa" for r in rows.values()) else {}
-    question = {}                                   # answer turn id -> its question's turn id
-    for call, turns in structure.items():
-        question.update((turn_id(call, a), turn_id(call, qn)) for a, qn in questions_of(turns).items())
+    question = _questions(store, rows)
     # folding asks whether both match at the floor, whatever min_score shows: min_score only adds or drops hits
     units = _exchanges(scored, question, rows) if q.unit == "exchange" else _folded(scored, question, FLOOR)
     kept = [u for u in units if u.match >= q.floor and u.match > 0]    # no evidence at all is never a hit
@@ -84,24 +80,37 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     # (narrowing to analysts finds it), the others count the answer once (it has the answer's call and section)
     facets = _facets([rows[u.turn] for u in kept],
                      [rows[m] for u in kept for m in u.members if m != u.turn] if q.unit == "turn" else [])
-    groups = None
     if q.group == "call":
-        by_call: dict[str, list[Scored]] = {}
-        for u in kept:
-            by_call.setdefault(rows[u.turn]["call_id"], []).append(u)
-        groups = []
-        for call in calls[q.offset:q.offset + q.limit]:
-            r = rows[by_call[call][0].turn]
-            groups.append({"call_id": call, "company": r["company"], "ticker": r["ticker"], "year": r["fiscal_year"],
-                           "quarter": r["fiscal_quarter"], "date": r["call_date"], "matched": len(by_call[call]),
-                           "best": round(max(u.score for u in by_call[call]), 6),
-                           "turn_ids": [u.turn for u in by_call[call][:GROUP_HITS]]})
-        page = [u for g in groups for u in by_call[g["call_id"]][:GROUP_HITS]]
+        groups, page = _grouped(kept, rows, calls[q.offset:q.offset + q.limit])
     else:
-        page = kept[q.offset:q.offset + q.limit]
+        groups, page = None, kept[q.offset:q.offset + q.limit]
     rank = {id(u): i for i, u in enumerate(kept, 1)}             # a hit's rank among all matches, in order
     hits = _hits(page, [rank[id(u)] for u in page], ranking, rows, chunk, texts, question, store, base_url, encode)
     return Shaped(hits, len(kept), len(calls), weak, groups, facets)
+
+
+def _questions(store, rows) -> dict[str, str]:
+    """answer turn id -> the turn id of the question it answers, for the Q&A turns among rows."""
+    calls = {r["call_id"] for r in rows.values() if r["section"] == "qa"}
+    out = {}
+    for call, turns in (store.turn_roles(calls) if calls else {}).items():
+        out.update((turn_id(call, a), turn_id(call, qn)) for a, qn in questions_of(turns).items())
+    return out
+
+
+def _grouped(kept: list[Scored], rows, calls: list[str]) -> tuple[list[dict], list[Scored]]:
+    """The page's calls, each with its matched count and best GROUP_HITS turns; and those turns, call by call."""
+    by_call: dict[str, list[Scored]] = {}
+    for u in kept:
+        by_call.setdefault(rows[u.turn]["call_id"], []).append(u)
+    groups = []
+    for call in calls:
+        r = rows[by_call[call][0].turn]
+        groups.append({"call_id": call, "company": r["company"], "ticker": r["ticker"], "year": r["fiscal_year"],
+                       "quarter": r["fiscal_quarter"], "date": r["call_date"], "matched": len(by_call[call]),
+                       "best": round(max(u.score for u in by_call[call]), 6),
+                       "turn_ids": [u.turn for u in by_call[call][:GROUP_HITS]]})
+    return groups, [u for call in calls for u in by_call[call][:GROUP_HITS]]
 
 
 def _coverage(words, searcher, rows, words_chunk, texts) -> dict[str, float]:
