@@ -47,7 +47,8 @@ def label(match: float) -> str:
 @dataclass(frozen=True)
 class QueryWords:
     """The query's scored units as the engine analyses them: per OR group, its alternatives, each a tuple of
-    terms (a word is one term, or several for 'non-GAAP'; a phrase all its words) with its weight."""
+    terms (a word is one term, or several for 'non-GAAP'; a phrase all its words) with its weight: a phrase's
+    words add up, a word split in several terms weighs as its rarest."""
     groups: tuple[tuple[tuple[tuple[str, ...], float], ...], ...]
     unknown: frozenset[str] = frozenset()       # terms no passage of the archive holds
 
@@ -71,8 +72,8 @@ class QueryWords:
             alternatives = []
             for clause in group:
                 terms = tuple(dict.fromkeys(g[0] for g in terms_of(clause.text) if g))
-                if terms:
-                    alternatives.append((terms, sum(w(t) for t in terms)))
+                if terms:       # a phrase weighs its words; a word the analyzer splits (e-power) is one word
+                    alternatives.append((terms, (sum if clause.phrase else max)(w(t) for t in terms)))
             if alternatives:
                 groups.append(tuple(alternatives))
         return cls(tuple(groups), frozenset(unknown))
