@@ -13,6 +13,7 @@ import time
 import pytest
 
 from archive.config import Settings
+from archive.errors import NotFoundError
 from archive.request import SearchRequest
 from archive.service import Archive
 from index.generations import Generations
@@ -93,7 +94,10 @@ def test_incremental_reindex_applies_added_changed_deleted(home, tmp_path):
         a.delete_call("SYN100-2021Q1")
         result = a.reindex()
         assert (result.outcome, result.deleted) == ("built", 1)
-        assert not a.search(SearchRequest("revenue", tickers=("SYN100",))).hits
+        with pytest.raises(NotFoundError, match="SYN100"):          # its only call is gone: the ticker says so
+            a.search(SearchRequest("revenue", tickers=("SYN100",)))
+        assert not [h for h in a.search(SearchRequest("revenue", limit=100, min_score=0.0)).hits
+                    if h.ticker == "SYN100"]
     check_consistent(home)
 
 
