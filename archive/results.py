@@ -64,10 +64,13 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     coverage = _coverage(words, searcher, rows, words_chunk, texts)
     # a hit shows the evidence that makes it a match: the passage holding the words when they carry it
     chunk = {t: words_chunk[t] if coverage.get(t, 0.0) >= COVERAGE_POINTS[0] else c for t, c in chunk.items()}
-    similarity = _similarity(ranking, searcher, words_chunk)
-    points = searcher.encoder().similarity_points if ranking.query_vector is not None else None
     known = words.known > 0
-    scored = {t: Scored(t, s, match_of(q.mode, coverage.get(t), similarity.get(t), points, known=known),
+    vector = ranking.query_vector
+    if vector is None and known and any(c < COVERAGE_POINTS[0] for c in coverage.values()):
+        vector = searcher.query_vector(ranking.parsed)      # a keyword search: meaning judges partial matches
+    similarity = _similarity(ranking, searcher, words_chunk, vector)
+    points = searcher.encoder().similarity_points if vector is not None else None
+    scored = {t: Scored(t, s, match_of(coverage.get(t), similarity.get(t), points, known=known),
                         coverage.get(t), similarity.get(t)) for t, s in window}
     question = _questions(store, rows)
     # folding asks whether both match at the floor, whatever min_score shows: min_score only adds or drops hits
@@ -126,15 +129,15 @@ def _coverage(words, searcher, rows, words_chunk, texts) -> dict[str, float]:
     return out
 
 
-def _similarity(ranking: Ranking, searcher: Searcher, words_chunk) -> dict[str, float]:
-    """Each turn's cosine similarity with the query: its best chunk's in the semantic leg where that leg found
-    it, else its best-matching chunk's, computed exactly."""
-    if ranking.query_vector is None:
+def _similarity(ranking: Ranking, searcher: Searcher, words_chunk, vector) -> dict[str, float]:
+    """Each turn's cosine similarity with the query (vector): its best chunk's in the semantic leg where that
+    leg found it, else its best-matching chunk's, computed exactly."""
+    if vector is None:
         return {}
     out = {t: r[1] for t, r in ranking.semantic.items() if t in words_chunk}
     out.update((t, r[1]) for t, r in ranking.within.items() if r[1] is not None and t in words_chunk and t not in out)
     missing = {words_chunk[t]: t for t in words_chunk if t not in out}
-    for c, sim in searcher.similarity(ranking.query_vector, list(missing)).items():
+    for c, sim in searcher.similarity(vector, list(missing)).items():
         out[missing[c]] = sim
     return out
 

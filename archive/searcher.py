@@ -162,6 +162,16 @@ class Searcher:
                        {t: (i, sc, c) for i, (t, sc, c) in enumerate(semantic, 1)}, within, weights, parsed,
                        self.marker(parsed), vec)
 
+    def query_vector(self, parsed: ParsedQuery):
+        """The embedded query, for judging a keyword search's partial matches by meaning; None when the vector
+        index or the model is unavailable (then words alone judge)."""
+        if self.vector is None:
+            return None
+        try:
+            return self.encoder().encode([parsed.free_text])[0]
+        except NotReadyError:
+            return None
+
     def similarity(self, query_vector, chunk_ids) -> dict[str, float]:
         """The exact cosine similarity of the query with each chunk named."""
         return self.vector.similarity(query_vector, list(chunk_ids)) if self.vector is not None else {}

@@ -12,8 +12,9 @@ measures them on the development queries and on nonsense and off-topic queries; 
   encoder's own calibrated points (an encoder owns its scale: Encoder.similarity_points). An encoder without
   them (the unit tests' hashed bag of words, whose cosine is word overlap blurred by hash collisions) is judged
   by the words in every mode.
-A hybrid hit takes the stronger of the two: it is a match when either leg supports it well. A lexical search
-has only words, a semantic one only meaning."""
+A hit takes the stronger of the two, in every mode: it is a match when its words or its meaning support it well.
+A keyword search embeds the query only when some hit's words do not carry it alone (and judges by words only
+when the model is unavailable)."""
 from __future__ import annotations
 
 import math
@@ -99,19 +100,18 @@ def held_terms(text: str, terms_of: Callable[[str], list[list[str]]]) -> frozens
     return frozenset(t for g in terms_of(text) for t in g)
 
 
-def match_of(mode: str, coverage: float | None, similarity: float | None,
-             similarity_points: tuple[float, float] | None,
+def match_of(coverage: float | None, similarity: float | None, similarity_points: tuple[float, float] | None,
              coverage_points: tuple[float, float] = COVERAGE_POINTS, joint: float = JOINT,
              known: bool = True) -> float:
-    """The match strength of a hit in a mode, from its coverage and its cosine similarity (None: not known).
-    By words: the coverage on COVERAGE_POINTS. By meaning: the similarity plus `joint` x the coverage (a
-    passage close in meaning that also holds some of the words is better evidence than either alone) on the
-    encoder's points. A lexical search has only the words; semantic and hybrid take the stronger. known False:
+    """The match strength of a hit, from its coverage and its cosine similarity (None: not known), the same in
+    every mode (the mode decides how hits rank, not what a match is). By words: the coverage on COVERAGE_POINTS.
+    By meaning: the similarity plus `joint` x the coverage (a passage close in meaning that also holds some of
+    the words is better evidence than either alone) on the encoder's points. The stronger counts. known False:
     the archive holds none of the query's words (nonsense, or words it never uses): then the passages nearest
     in meaning are only nearest ('Thank you.'), and meaning alone makes no match."""
     cov = coverage or 0.0
     by_words = scaled(cov, coverage_points)
-    if mode == "lexical" or not similarity_points or similarity is None or not known:
+    if not similarity_points or similarity is None or not known:
         return by_words         # also: an encoder with no calibrated scale (the test encoder's hashed words)
     return max(by_words, scaled(similarity + joint * cov, similarity_points))
 

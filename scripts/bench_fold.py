@@ -45,12 +45,23 @@ def unfolded():
 
 
 def placements(a: Archive, queries, mode: str) -> dict:
-    """For targets that are a question or an answer of the Q&A: how often a question target ranks above its own
-    answer, how often the target is shown in the top 10 (a question: as a hit or above its answer), and the MRR@10
-    of the answer targets (an answer that discusses the query against passing mentions in other answers)."""
+    """Over all queries: the pairs of a question and its own answer both in the top 10, and how many rank the
+    question first. For targets that are a question or an answer of the Q&A: how often a question target ranks
+    above its own answer, how often the target is shown in the top 10 (a question: as a hit or above its answer),
+    and the MRR@10 of the answer targets (an answer that discusses the query against passing mentions in other
+    answers)."""
     out = {"question_targets": 0, "question_shown": 0, "answer_targets": 0, "answer_shown": 0,
-           "answer_mrr": 0.0, "question_above_its_answer": 0}
+           "answer_mrr": 0.0, "question_above_its_answer": 0, "pairs_question_first": 0, "pairs_in_top10": 0}
     for q in queries:
+        res = a.search(to_search(q, mode, 10))
+        ids = [h.turn_id for h in res.hits]
+        exchanges = {c: questions_of(t) for c, t in a.store.turn_roles({h.call_id for h in res.hits}).items()}
+        for h in res.hits:          # a question and its own answer both in the top 10: which ranks first?
+            for answer, asked in exchanges.get(h.call_id, {}).items():
+                if asked == h.position and turn_id(h.call_id, answer) in ids:
+                    out["pairs_in_top10"] += 1
+                    out["pairs_question_first"] += ids.index(h.turn_id) < ids.index(turn_id(h.call_id, answer))
+
         tgt = q["target"]
         if "turn_index" not in tgt:
             continue

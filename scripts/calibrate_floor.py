@@ -74,15 +74,15 @@ def report(data: dict, queries, cov_points, sim_points, joint) -> dict:
                 rows = dev.get(q["id"], [])
                 r0 = next((i for i, (_, _, t) in enumerate(rows[:10]) if t), None)
                 kn = known[q["id"]]
-                kept = [t for c, s, t in rows if match_of(m, c, s, sim_points, cov_points, joint, kn) >= FLOOR]
+                kept = [t for c, s, t in rows if match_of(c, s, sim_points, cov_points, joint, kn) >= FLOOR]
                 before += r0 is not None
                 after += any(kept[:10])
                 if kind == "ALL" and r0 is not None:
                     tops += 1
                     c, s, _ = rows[r0]
-                    drops += match_of(m, c, s, sim_points, cov_points, joint, kn) < FLOOR
+                    drops += match_of(c, s, sim_points, cov_points, joint, kn) < FLOOR
             per[kind] = {"n": len(qs), "r10_off": round(before / len(qs), 3), "r10_on": round(after / len(qs), 3)}
-        shown = {t: sum(match_of(m, c, s, sim_points, cov_points, joint, known[t]) >= FLOOR for c, s in rows)
+        shown = {t: sum(match_of(c, s, sim_points, cov_points, joint, known[t]) >= FLOOR for c, s in rows)
                  for t, rows in off.items()}
         out[m] = {"kinds": per, "false_drop": round(drops / max(1, tops), 4), "targets_in_top10": tops,
                   "offtopic_with_hits": sum(1 for v in shown.values() if v), "offtopic": len(off),

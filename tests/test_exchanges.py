@@ -46,16 +46,15 @@ def test_the_scale_puts_the_calibrated_points_at_the_floor_and_strong():
     assert [label(v) for v in (0.1, 0.5, 0.79, 0.8)] == ["weak", "partial", "partial", "strong"]
 
 
-def test_a_lexical_search_is_judged_by_words_and_hybrid_by_the_stronger_evidence():
+def test_a_hit_is_judged_by_the_stronger_of_its_words_and_its_meaning():
     pts = (0.47, 0.7)
-    assert match_of("lexical", 1.0, 0.0, pts) == pytest.approx(1.0)
-    assert match_of("lexical", 0.2, 0.9, pts) < FLOOR                  # meaning does not count for keywords
-    assert match_of("hybrid", 0.0, 0.9, pts) >= STRONG
-    assert match_of("semantic", 0.0, 0.3, pts) < FLOOR
-    assert match_of("semantic", 1.0, 0.0, pts) >= STRONG               # every word of the query: a match
-    assert match_of("hybrid", 0.3, 0.4, pts) > match_of("hybrid", 0.0, 0.4, pts)   # words help meaning
-    assert match_of("semantic", 0.3, 0.9, None) < FLOOR                # no calibrated scale: words only
-    assert match_of("hybrid", 0.0, 0.9, pts, known=False) == 0.0      # none of its words in the archive
+    assert match_of(1.0, 0.0, pts) == pytest.approx(1.0)               # every word of the query: a match
+    assert match_of(1.0, None, None) == pytest.approx(1.0)             # no query vector: words alone
+    assert match_of(0.2, 0.9, pts) >= STRONG                           # close in meaning, few words
+    assert match_of(0.0, 0.3, pts) < FLOOR and match_of(0.2, None, None) < FLOOR
+    assert match_of(0.3, 0.4, pts) > match_of(0.0, 0.4, pts)           # words help meaning
+    assert match_of(0.3, 0.9, None) < FLOOR                            # no calibrated scale: words only
+    assert match_of(0.0, 0.9, pts, known=False) == 0.0                 # none of its words in the archive
 
 
 def test_a_query_none_of_whose_words_the_archive_holds_is_known_to_be_unknown():

@@ -69,3 +69,13 @@ def test_an_on_topic_query_finds_a_strong_match_in_hybrid(real, query):
     assert res.hits, f"{query!r}: no hits (weak {res.weak}); closest: {shown}"
     assert any(h.strength == "strong" for h in res.hits), f"{query!r}: no strong hit; {shown}"
     assert res.hits[0].match >= 0.5
+
+
+def test_a_keyword_search_judges_a_partial_match_by_its_meaning(real):
+    # Yulin Wang on customers using several cloud vendors: the turn holds few of the words, but means the same
+    q = "companies spreading workloads across several cloud vendors for neutrality"
+    hits = real.search(SearchRequest.build(text=q, tickers=("KC",), mode="lexical", limit=10)).hits
+    found = {h.turn_id: h for h in hits}
+    assert "KC-2020Q1:t002" in found, [described(h) for h in hits[:3]]
+    h = found["KC-2020Q1:t002"]
+    assert h.coverage < 0.6 and h.similarity is not None and h.match >= 0.5, described(h)
