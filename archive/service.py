@@ -111,6 +111,7 @@ class Archive:
         self._encoder = None
         self._encoder_error: NotReadyError | None = None
         self._status = None                         # (key, index_status()) cached until the store or index changes
+        self._companies = None                      # (store version, store.companies())
         self._lock = threading.Lock()
         self.index_error: StoreError | None = None    # why a newer generation could not be opened, if it could not
 
@@ -387,7 +388,7 @@ class Archive:
         on file (a search would silently find nothing), else a warning per unknown ticker."""
         if not q.tickers and not q.company:
             return []
-        companies = self.store.companies()
+        companies = self.companies_on_file()
         known = {c.ticker for c in companies if c.ticker}
         unknown = [t for t in q.tickers if t.upper() not in known]
         if q.company and not tickers_named(companies, q.company) and not any(
@@ -405,7 +406,7 @@ class Archive:
         calls were stored with."""
         if not query.company:
             return query
-        named = tickers_named(self.store.companies(), query.company)
+        named = tickers_named(self.companies_on_file(), query.company)
         if not named:
             return query
         if query.tickers:
@@ -429,12 +430,21 @@ class Archive:
 
     def companies(self) -> list[dict]:
         """Each ticker on file with its canonical company name, the aliases its calls use, and its number of calls."""
-        return [c.to_dict() for c in self.store.companies()]
+        return [c.to_dict() for c in self.companies_on_file()]
+
+    def companies_on_file(self):
+        """The store's companies (store.companies), kept until the store changes: every filtered search reads
+        them, and building them takes tens of milliseconds at a thousand calls."""
+        key = self.store.version()
+        cached = self._companies
+        if cached is None or cached[0] != key:
+            cached = self._companies = (key, self.store.companies())
+        return cached[1]
 
     def calls(self, ticker: str | None = None, year: int | None = None, company: str | None = None) -> list[dict]:
         """Calls on file, each under its ticker's canonical company name (the name read from the file stays in
         company_as_read). company: a canonical name or an alias."""
-        companies = self.store.companies()
+        companies = self.companies_on_file()
         if company:
             tickers = tickers_named(companies, company)
             if ticker:
