@@ -21,7 +21,7 @@ from .request import SearchRequest
 from .searcher import Ranking, Searcher
 from .snippets import (MAX_HIT_TEXT, MAX_PASSAGE, citation, clip, closest_sentences, sentence_bounds, snippet,
                        turn_url)
-from .strength import COVERAGE_POINTS, FLOOR, held_terms, label, match_of
+from .strength import COVERAGE_POINTS, FLOOR, label, match_of
 
 FOLD_SHARE = 0.5        # of a matching question's score that its matching answer gains
 GROUP_HITS = 3          # turns shown under each call when grouping
@@ -119,13 +119,12 @@ def _grouped(kept: list[Scored], rows, calls: list[str]) -> tuple[list[dict], li
 def _coverage(words, searcher, rows, words_chunk, texts) -> dict[str, float]:
     """The query's coverage of each turn's best-matching chunk with its context (who, when), as the lexical leg
     sees it."""
-    terms = searcher.lexical.terms_by_position
     out = {}
     for t, c in words_chunk.items():
         r = rows[t]
         where = context(r["ticker"], r["company"], r["fiscal_year"], r["fiscal_quarter"], r["speaker"],
                         with_company=True)
-        out[t] = words.coverage(held_terms(texts.get(c, "") + " " + where, terms))
+        out[t] = words.coverage(searcher.held(c, texts.get(c, "")) | searcher.held(where, where))
     return out
 
 

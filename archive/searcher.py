@@ -8,6 +8,8 @@ fixed window of WINDOW turns -> the requested page."""
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -26,6 +28,7 @@ CALL_EVIDENCE = 0.2      # share of a turn's score that comes from its call's be
 QUARTER_BOOST = 0.3      # added to the turns of calls of the fiscal quarter the query names (top score is 1)
 COMPANY_BOOST = 0.2      # added to the turns of calls of a company the query names
 COMPANY_LISTS = 0.5      # weight of each leg searched again within the named companies' calls
+HELD_CACHE = 50_000      # passages whose analysed terms a Searcher keeps (about 30 MB)
 FLOOR_BELOW = 10         # a lexical leg with fewer matches than a page scales them from 0 (see rank)
 
 # Runs the semantic leg beside the lexical one (threads start on first use).
@@ -86,6 +89,8 @@ class Searcher:
         index could not be opened (vector_error says why); lexical search still answers."""
         self.name, self.lexical, self.vector, self.directory = name, lexical, vector, directory
         self.encoder, self.manifest, self._close, self.vector_error = encoder, manifest or {}, close, vector_error
+        self._held: OrderedDict = OrderedDict()
+        self._held_lock = threading.Lock()
 
     def semantic_ready(self, load_model: bool = True) -> None:
         """Raise NotReadyError (503) naming the cause when the semantic leg cannot run: no usable vector index,
@@ -175,6 +180,22 @@ class Searcher:
     def similarity(self, query_vector, chunk_ids) -> dict[str, float]:
         """The exact cosine similarity of the query with each chunk named."""
         return self.vector.similarity(query_vector, list(chunk_ids)) if self.vector is not None else {}
+
+    def held(self, key: str, text: str) -> frozenset[str]:
+        """The analysed terms a passage holds, by the lexical engine (for coverage), kept for the HELD_CACHE
+        passages used last: a generation's passages do not change, and analysing one costs about 0.2 ms."""
+        key = (key, hash(text))
+        with self._held_lock:
+            found = self._held.get(key)
+            if found is not None:
+                self._held.move_to_end(key)
+                return found
+        found = self.lexical.terms(text)
+        with self._held_lock:
+            self._held[key] = found
+            if len(self._held) > HELD_CACHE:
+                self._held.popitem(last=False)
+        return found
 
     def query_words(self, parsed: ParsedQuery):
         """The query's words as the lexical engine analyses and weighs them (see strength.QueryWords)."""

@@ -95,11 +95,6 @@ class QueryWords:
         return got / total if total > 0 else 0.0
 
 
-def held_terms(text: str, terms_of: Callable[[str], list[list[str]]]) -> frozenset[str]:
-    """Every analysed term of a text."""
-    return frozenset(t for g in terms_of(text) for t in g)
-
-
 def match_of(coverage: float | None, similarity: float | None, similarity_points: tuple[float, float] | None,
              coverage_points: tuple[float, float] = COVERAGE_POINTS, joint: float = JOINT,
              known: bool = True) -> float:

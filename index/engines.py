@@ -24,6 +24,9 @@ class LexicalEngine(Protocol):
     def terms_by_position(self, text: str) -> list[list[str]]:
         """The analysed terms of a text, grouped by position (for highlighting)."""
 
+    def terms(self, text: str) -> frozenset[str]:
+        """Every analysed term of a text."""
+
     def word_share_outside(self, word: str, field: str, value: str) -> float:
         """The share of passages holding the word, not counting those whose field has value."""
 

@@ -213,6 +213,10 @@ class LexicalIndex:
             self._marked[parsed] = terms
         return terms
 
+    def terms(self, text: str) -> frozenset[str]:
+        """Every analysed term of a text (what a passage holds, for a match's coverage)."""
+        return frozenset(t.text for t in self.analyzer(text))
+
     def terms_by_position(self, text: str) -> list[list[str]]:
         """Analyzed tokens grouped by position: [['non-gaap', 'non', 'gaap'], ['ep']]."""
         by_pos: dict[int, list[str]] = {}

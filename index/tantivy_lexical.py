@@ -185,6 +185,10 @@ class TantivyIndex:
         """(position, term) of the analysed text; positions keep the gaps stopwords leave."""
         return [(t.position, t.text) for t in self.analyzer.pre_tokenize(text).tokens]
 
+    def terms(self, text: str) -> frozenset[str]:
+        """Every analysed term of a text (what a passage holds, for a match's coverage)."""
+        return frozenset(t.text for t in self.analyzer.pre_tokenize(text).tokens)
+
     def terms_by_position(self, text: str) -> list[list[str]]:
         """Analysed terms grouped by position: [['non'], ['gaap'], ['ep']] (one term a position here)."""
         by_pos: dict[int, list[str]] = {}
