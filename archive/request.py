@@ -17,12 +17,13 @@ from index.query import MAX_CHARS, ParsedQuery, QuerySyntaxError, parse
 
 from .errors import BadRequestError
 from .models import ROLES, SECTIONS, TICKER_PATTERN
+from .strength import FLOOR
 
 MODES = ("hybrid", "lexical", "semantic")
 SORTS = ("relevance", "date")
 GROUPS = ("none", "call")
 UNITS = ("turn", "question", "answer", "exchange")
-MATCH_FLOOR = 0.5            # a hit's match strength (0-1) below which it is not a match (archive/strength.py)
+MATCH_FLOOR = FLOOR          # a hit's match strength (0-1) below which it is not a match (archive/strength.py)
 FUSIONS = ("weighted", "rrf")
 MAX_LIMIT = 100
 WINDOW = 100                 # fused turns a search ranks; pages come from this window

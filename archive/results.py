@@ -134,7 +134,8 @@ def _similarity(ranking: Ranking, searcher: Searcher, words_chunk, vector) -> di
     if vector is None:
         return {}
     out = {t: r[1] for t, r in ranking.semantic.items() if t in words_chunk}
-    out.update((t, r[1]) for t, r in ranking.within.items() if r[1] is not None and t in words_chunk and t not in out)
+    out.update((t, sim) for t, (sim, _) in ranking.within.items()
+               if sim is not None and t in words_chunk and t not in out)
     missing = {words_chunk[t]: t for t in words_chunk if t not in out}
     for c, sim in searcher.similarity(vector, list(missing)).items():
         out[missing[c]] = sim

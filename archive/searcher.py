@@ -62,7 +62,8 @@ class Ranking:
     window: list[tuple[str, float]]                 # (turn id, fused score), best first, at most WINDOW
     lexical: dict[str, tuple[int, float, str]]      # turn id -> (rank, score, best chunk) in the lexical leg
     semantic: dict[str, tuple[int, float, str]]     # ... in the semantic leg (score: cosine similarity)
-    within: dict[str, tuple[float | None, float | None, str]]   # ... in the legs run within the named companies
+    within: dict[str, tuple[float | None, str]]     # turn id -> (cosine or None, chunk) in the legs run within the
+                                                    # named companies (the semantic one's when both found it)
     weights: dict
     parsed: ParsedQuery
     marker: Marker = no_marks                       # the spans of a text the lexical engine matches, for snippets
@@ -73,7 +74,7 @@ class Ranking:
         lr, sr = self.lexical.get(turn_id), self.semantic.get(turn_id)
         if sr and (not lr or sr[0] < lr[0]):
             return sr[2]
-        return lr[2] if lr else self.within[turn_id][2]
+        return lr[2] if lr else self.within[turn_id][1]
 
     def words_chunk(self, turn_id: str) -> str:
         """The chunk whose words best match (the lexical leg's), else the representing one."""
@@ -158,11 +159,8 @@ class Searcher:
             fused = fusion.boosted(fused, self._preference(meant))
             weights["interpreted"] = meant.to_dict()
         fused = fused[:WINDOW]
-        within: dict[str, tuple[float | None, float | None, str]] = {}
-        for t, sc, c in lex_within:
-            within[t] = (sc, None, c)
-        for t, sc, c in sem_within:
-            within[t] = (within[t][0] if t in within else None, sc, within[t][2] if t in within else c)
+        within = {t: (None, c) for t, _, c in lex_within}
+        within.update((t, (sc, within[t][1] if t in within else c)) for t, sc, c in sem_within)
         return Ranking(fused, {t: (i, sc, c) for i, (t, sc, c) in enumerate(lexical, 1)},
                        {t: (i, sc, c) for i, (t, sc, c) in enumerate(semantic, 1)}, within, weights, parsed,
                        self.marker(parsed), vec)

@@ -1,5 +1,5 @@
-"""How strongly a hit matches its query, on one 0-1 scale for every mode: a hit below the floor (0.5,
-request.MATCH_FLOOR) is not a match and is not shown (min_score lowers or raises the bar); from STRONG (0.8) it
+"""How strongly a hit matches its query, on one 0-1 scale for every mode: a hit below the floor (FLOOR, 0.5)
+is not a match and is not shown (min_score lowers or raises the bar); from STRONG (0.8) it
 is a strong match.
 
 Two kinds of evidence, each mapped onto that scale by the two points calibrated for it (scripts/calibrate_floor.py
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 from index.query import FIGURE_BOOST, ParsedQuery, is_figure
 
@@ -110,6 +110,3 @@ def match_of(coverage: float | None, similarity: float | None, similarity_points
         return by_words         # also: an encoder with no calibrated scale (the test encoder's hashed words)
     return max(by_words, scaled(similarity + joint * cov, similarity_points))
 
-
-def strengths(values: Sequence[float]) -> list[str]:
-    return [label(v) for v in values]

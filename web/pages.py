@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from archive.errors import ArchiveError
 from archive.models import SECTION_LABELS, period_text
-from archive.request import MAX_QUERY, TREND_FIELDS, WINDOW
+from archive.request import FIELDS, MAX_QUERY, TREND_FIELDS, WINDOW
 from archive.snippets import highlight
 
 from .errors import for_page
@@ -84,7 +84,7 @@ FACET_HEADINGS = {"company": "Company", "year": "Fiscal year", "quarter": "Quart
                   "section": "Section", "speaker": "Speaker"}
 CHIP_NAMES = {"ticker": "Ticker", "company": "Company", "year": "Year", "years": "Years", "quarter": "Quarter",
               "speaker": "Speaker", "role": "Role", "section": "Section"}
-MANY_VALUES = ("ticker", "quarter")     # filters that take several values (repeated or comma-separated)
+MANY_VALUES = {f.name for f in FIELDS if f.many}     # filters of several values (repeated or comma-separated)
 SAME_FILTER = {"year": ("year", "years"), "years": ("year", "years")}      # one replaces the other
 
 
