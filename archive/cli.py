@@ -13,6 +13,7 @@ import click
 from .config import Settings
 from .errors import CLI, ArchiveError, NotReadyError, ReindexRunningError
 from .models import SECTION_LABELS, period_text
+from .request import EXPORT_MAX
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
@@ -144,6 +145,8 @@ def ingest(ctx, paths, format_, ticker, company, year, quarter, date, replace, t
         if indexed:
             click.echo(f"searchable: index generation {indexed['generation']} ({indexed['passages']} passages of "
                        f"{indexed['calls']} calls)")
+            from .saved_cli import alerts_note
+            alerts_note(indexed.get("alerts"))
         elif not then_index and s["added"] + s["replaced"] and archive.pending_notice():
             _note(archive.pending_notice())
     sys.exit(EXIT_OK if report.ok else EXIT_FAILED_FILES)
@@ -313,10 +316,18 @@ def request_from_cli(query: str, values: dict):
 @request_options()
 @click.option("--facets", "show_facets", is_flag=True, help="Also print how the matches divide by company, year, "
                                                             "quarter, role, section and speaker.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--format", "format_", type=click.Choice(("text", "json", "csv", "xlsx")), default="text",
+              show_default=True,
+              help="text for a person, json, or every match (up to --max) as a csv or xlsx file: one row per hit "
+                   "with its citation and link (--limit, --page and --group are ignored).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the same as --format json).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="csv/xlsx: write the file here (csv: default stdout; xlsx: needed unless stdout is redirected).")
+@click.option("--max", "max_hits", type=click.IntRange(1, EXPORT_MAX), default=None,
+              help=f"csv/xlsx: hits exported at most, the best first (default and most {EXPORT_MAX}).")
 @click.pass_context
 @handles_errors
-def search(ctx, query, show_facets, as_json, **options):
+def search(ctx, query, show_facets, format_, as_json, output, max_hits, **options):
     """Search what was said: words, "exact phrases", -excluded words, OR between alternatives.
 
     Each hit is marked [strong], [partial] or [weak]: how well it matches (0-1). A passage below the floor (0.5)
@@ -329,7 +340,17 @@ def search(ctx, query, show_facets, as_json, **options):
       python -m archive search '"enterprise cloud" -covid' --role executive --section qa
       python -m archive search "pricing pressure" --unit answer        # only executives' answers, with questions
       python -m archive search "gross margin" --group call --facets    # one heading per call; counts by facet
+      python -m archive search "gross margin" --format xlsx -o margin.xlsx   # every match (up to 1000) as a file
     """
+    if as_json and format_ not in ("text", "json"):
+        raise click.UsageError(f"--json is --format json: give one of --json and --format {format_}")
+    format_ = "json" if as_json else format_
+    if format_ in ("csv", "xlsx"):
+        return _export(ctx, request_from_cli(query, options), format_, output, max_hits)
+    for given, name in ((output, "--output"), (max_hits, "--max")):
+        if given is not None:
+            raise click.UsageError(f"{name} is for an export: add --format csv or --format xlsx")
+    as_json = format_ == "json"
     q = request_from_cli(query, options)
     results = open_archive(ctx).search(q)
     if as_json:
@@ -374,6 +395,123 @@ def search(ctx, query, show_facets, as_json, **options):
         click.echo(_facet_lines(results.facets))
     hidden = f", {results.weak} weaker hidden (--min-score 0 shows them)" if results.weak else ""
     click.echo(f"{_matched(results)}{hidden}; {results.took_ms:.0f} ms")
+
+
+def _export(ctx, q, format_: str, output: str | None, max_hits: int | None) -> None:
+    """search --format csv|xlsx: every match up to max_hits as a file (Archive.export, archive/export.py)."""
+    from . import export
+    if format_ == "xlsx" and output is None and _stdout_is_a_terminal():
+        raise click.UsageError("an XLSX workbook is a binary file: pass --output FILE (or redirect stdout to a file)")
+    archive = open_archive(ctx)
+    results = archive.export(q, max_hits or EXPORT_MAX, snippets=False)
+    for warning in results.warnings:
+        click.echo(f"note: {warning}", err=True)
+    if results.notice:
+        _note(results.notice)
+    data = export.to_csv(results) if format_ == "csv" else export.to_xlsx(results, generation=archive.searcher.name)
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        Path(output).write_bytes(data)
+    except OSError as e:
+        raise click.FileError(output, hint=e.strerror or str(e)) from None
+    click.echo(f"wrote {_count(len(results.hits), 'hit')} to {output}", err=True)
+    if results.total > len(results.hits):
+        click.echo(f"note: the cap cut the export short: more match than the {len(results.hits)} exported (--max, "
+                   f"at most {EXPORT_MAX})", err=True)
+
+
+def _stdout_is_a_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _trend_options():
+    """The trend's declared fields after its terms (archive/request.py TREND_FIELDS), as options."""
+    from .request import TREND_FIELDS
+    return request_options(TREND_FIELDS[1:])
+
+
+@main.command()
+@click.argument("terms", nargs=-1, required=True, metavar="TERM [TERM...]")
+@_trend_options()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the API's /api/trend shape).")
+@click.pass_context
+@handles_errors
+def trend(ctx, terms, as_json, **options):
+    """Compare how often up to four terms come up per fiscal quarter: for each term (a query, as in `search`),
+    the calls mentioning it out of the calls on file, and the turns that mention it (every match, counted by
+    words). --split company prints one table per ticker of --ticker.
+
+    \b
+    Examples:
+      python -m archive trend covid demand liquidity
+      python -m archive trend "supply chain" pricing --ticker KC --ticker YETI --split company
+      python -m archive trend cloud --measure turns --years 2019-2021 --json
+    """
+    from .request import TrendRequest
+    years = request_from_cli("", {k: options.pop(k) for k in ("year", "years")}).years   # the search's syntax
+    req = TrendRequest.build(terms=terms, years=years, **{k: v for k, v in options.items() if v not in (None, ())})
+    t = open_archive(ctx).trend(req)
+    if as_json:
+        return _emit(t)
+    for warning in t["warnings"]:
+        click.echo(f"note: {warning}", err=True)
+    if not any(s["turns"] for s in t["series"]):
+        click.echo(f"nothing matches {', '.join(map(repr, t['terms']))}" +
+                   (" with these filters" if t["tickers"] or t["years"] else ""))
+        return
+    click.echo("\n\n".join(_trend_tables(t)))
+    for s in t["series"]:
+        if s["truncated"] and s["ticker"] in (None, t["series"][0]["ticker"]):
+            click.echo(f"note: counted the first matching passages of {s['term']!r} only: later quarters may be "
+                       "undercounted", err=True)
+
+
+TREND_BAR = 12          # characters of the widest text bar
+
+
+def _trend_tables(t: dict) -> list[str]:
+    """One table per panel (the ticker set, or each ticker): quarters as rows, a column per term with its numbers
+    and a bar (one scale for every panel)."""
+    share = t["measure"] == "share"
+    value = (lambda x: x["share"]) if share else (lambda x: x["turns"])
+    top = max((value(x) for s in t["series"] for x in s["quarters"]), default=0) or 1
+    panels: dict = {}
+    for s in t["series"]:
+        panels.setdefault(s["ticker"], []).append(s)
+    width = (10 if share else 6) + 1 + TREND_BAR
+    what = "share of calls that mention each term (mentioning/on file)" if share else "turns that mention each term"
+    out = []
+    for ticker, series in panels.items():
+        where = f"{ticker} ({series[0]['company']})" if ticker and series[0]["company"] else ticker or \
+            (", ".join(t["tickers"]) if t["tickers"] else "all calls")
+        lines = [f"{where}: {what}, per fiscal quarter",
+                 f"{'quarter':<9}" + "".join("  " + _cut(s["term"], width).ljust(width) for s in series)]
+        for i, x in enumerate(series[0]["quarters"]):
+            row = f"{period_text(x['year'], x['quarter']):<9}"
+            for s in series:
+                q = s["quarters"][i]
+                if not q["calls_on_file"]:
+                    cell = "no call"
+                elif share:
+                    cell = f"{q['calls']:>2}/{q['calls_on_file']:<2} {q['share']:>4.0%} " + _text_bar(q["share"], top)
+                else:
+                    cell = f"{q['turns']:>6} " + _text_bar(q["turns"], top)
+                row += "  " + cell.ljust(width)
+            lines.append(row.rstrip())
+        lines.append("total    " + "".join("  " + f"{_count(s['turns'], 'turn')}, {_count(s['calls'], 'call')}"
+                                           .ljust(width) for s in series).rstrip())
+        out.append("\n".join(lines))
+    return out
+
+
+def _text_bar(v: float, top: float) -> str:
+    """A bar of up to TREND_BAR characters, in eighths of a character."""
+    eighths = round(v / top * TREND_BAR * 8) if top else 0
+    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 
 Q_CHARS = 160           # characters of a question shown under its answer
@@ -513,6 +651,8 @@ def reindex(ctx, full, device, batch_size, precision, lexical_engine, quiet, as_
         what = "full build" if result.full else f"{d['added']} calls added, {d['changed']} changed, {d['deleted']} deleted"
         click.echo(f"generation {result.generation} is live: {d['passages']} passages of {d['calls']} calls ({what}) "
                    f"in {secs.get('total')}s")
+        from .saved_cli import alerts_note
+        alerts_note(result.alerts)
     sys.exit(EXIT_UP_TO_DATE if result.outcome == "up-to-date" else EXIT_OK)
 
 

@@ -30,6 +30,13 @@ class Settings:
                                                       "and citations.")
     api_key: str = _setting("", "Key required in the X-API-Key header when the HTTP server or the MCP HTTP mode "
                                 "listens beyond loopback (empty: loopback only).")
+    webhook_timeout: float = _setting(5.0, "Seconds a saved search's webhook receiver has to answer a delivery.")
+    webhook_attempts: int = _setting(8, "Attempts at a webhook delivery before it is given up (each failure is "
+                                        "logged and kept with the delivery).")
+    webhook_backoff: float = _setting(30.0, "Seconds before the second attempt at a failed webhook delivery; each "
+                                            "later one waits twice as long (at most an hour).")
+    webhook_secret: str = _setting("", "When set, each webhook delivery carries X-Archive-Signature: sha256=<HMAC "
+                                       "of the body with this secret>, so receivers can check it came from here.")
 
     @property
     def db_path(self) -> Path:
@@ -80,6 +87,10 @@ class Settings:
             raise BadRequestError(f"precision={self.precision!r} is not known", "use auto, fp32 or bf16")
         if not (1 <= self.batch_size <= 4096):
             raise BadRequestError(f"batch_size={self.batch_size} is out of range", "use 1-4096")
+        if not (0.1 <= self.webhook_timeout <= 120) or not (1 <= self.webhook_attempts <= 50) or \
+                not (0.01 <= self.webhook_backoff <= 86400):
+            raise BadRequestError("a webhook setting is out of range", "use webhook_timeout 0.1-120 s, "
+                                  "webhook_attempts 1-50, webhook_backoff 0.01-86400 s")
         if not (0 <= self.chunk_overlap < self.chunk_words // 2 + 1):
             raise BadRequestError(f"chunk_overlap={self.chunk_overlap} is out of range",
                                   "use 0 up to half of chunk_words")

@@ -63,11 +63,13 @@ class ReindexResult:
     changed: int = 0
     deleted: int = 0
     full: bool = False
+    alerts: dict | None = None      # what the saved searches found in the calls added (Archive.check_saved)
 
     def to_dict(self) -> dict:
         return {"outcome": self.outcome, "generation": self.generation, "full": self.full, "added": self.added,
                 "changed": self.changed, "deleted": self.deleted, "passages": self.manifest.get("passages"),
-                "calls": len(self.manifest.get("calls") or {}), "seconds": self.manifest.get("seconds")}
+                "calls": len(self.manifest.get("calls") or {}), "seconds": self.manifest.get("seconds"),
+                "alerts": self.alerts}
 
 
 def engine_of(manifest: dict) -> str:

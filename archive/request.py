@@ -27,6 +27,10 @@ MATCH_FLOOR = FLOOR          # a hit's match strength (0-1) below which it is no
 FUSIONS = ("weighted", "rrf")
 MAX_LIMIT = 100
 WINDOW = 100                 # fused turns a search ranks; pages come from this window
+EXPORT_MAX = 1000            # hits an export (CSV, XLSX) holds at most (Archive.export) ...
+EXPORT_DEPTH = 2             # ... ranking this many times as many turns: passages collapse into fewer turns, and
+                             # the weak ones are no matches (a window of 1,000 held 300-700 matches on 1,380 calls)
+EXPORT_IGNORES = ("limit", "page", "group")     # an export is one flat list of every match: no page, no groups
 YEARS = (1900, 2200)
 QUARTERS = (1, 2, 3, 4)
 MAX_TICKERS = 20
@@ -104,16 +108,36 @@ FIELDS: tuple[Field, ...] = (
           example="2"),
 )
 BY_NAME = {f.name: f for f in FIELDS}
+BY_ATTR = {f.attr: f for f in FIELDS}
 # The units that are turns of one kind: the filters they mean (unit=exchange searches the Q&A: see results.py).
 UNIT_FILTERS = {"question": {"role": "analyst", "section": "qa"}, "answer": {"role": "executive", "section": "qa"},
                 "exchange": {"section": "qa"}}
 UNIT_TEXT = {"question": "the analysts' questions of the Q&A", "answer": "the executives' answers of the Q&A",
              "exchange": "question+answer pairs of the Q&A"}
-TREND_FIELDS = ("q", "ticker", "years")       # what a term trend takes
+# The trend request (Archive.trend): up to MAX_TERMS terms, each a query of q's syntax and bounds (on the web the
+# repeated q, never split on commas), over the search's ticker and year filters; split=company draws one panel per
+# ticker of the set; measure: what a bar shows (share of the quarter's calls, or turns).
+MAX_TERMS = 4
+SPLITS = ("none", "company")
+MEASURES = ("share", "turns")
+TREND_FIELDS: tuple[Field, ...] = (      # what a trend takes (fields(TREND_FIELDS))
+    Field("q", "terms", TEXT, f"The terms to compare, up to {MAX_TERMS}, each a query: words, \"exact phrases\", "
+          "-excluded words, a OR b (a term is never split on commas).", many=True, max_items=MAX_TERMS,
+          max_length=MAX_QUERY, example="cloud", mcp="terms"),
+    BY_NAME["ticker"],
+    BY_NAME["years"],
+    Field("split", "split", CHOICE, "company: a series (a panel of the chart) per ticker of the ticker set, which "
+          "it needs; none: the ticker set as one.", default="none", choices=SPLITS, example="company"),
+    Field("measure", "measure", CHOICE, "What the chart shows (both are counted): share, the share of the "
+          "quarter's calls that mention the term; turns, how many turns mention it.", default="share",
+          choices=MEASURES, example="turns"),
+)
+TREND_BY_NAME = {f.name: f for f in TREND_FIELDS}
 
 
 def fields(names=None) -> tuple[Field, ...]:
-    return FIELDS if names is None else tuple(BY_NAME[n] for n in names)
+    """The declared fields: all of FIELDS, or those named (a Field given as itself, e.g. one of TREND_FIELDS)."""
+    return FIELDS if names is None else tuple(n if isinstance(n, Field) else BY_NAME[n] for n in names)
 
 
 def _bad(f: Field, message: str, example: str | None = None) -> BadRequestError:
@@ -244,3 +268,79 @@ class SearchRequest:
         d = asdict(self)
         d["offset"] = self.offset
         return d
+
+
+@dataclass(frozen=True)
+class TrendRequest:
+    """A trend comparison, checked against TREND_FIELDS: the terms (each a query of q's syntax; empty ones dropped,
+    duplicates by case collapsed, at most MAX_TERMS), the ticker set, the fiscal years, split and measure."""
+    terms: tuple[str, ...]
+    tickers: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    split: str = "none"
+    measure: str = "share"
+
+    @classmethod
+    def build(cls, **values) -> "TrendRequest":
+        """From plain values keyed by attribute (terms, tickers, years, split, measure)."""
+        unknown = set(values) - {f.attr for f in TREND_FIELDS}
+        if unknown:
+            raise BadRequestError(f"unknown trend field {sorted(unknown)[0]!r}",
+                                  f"use {', '.join(f.attr for f in TREND_FIELDS)}")
+        return cls(**{f.attr: values.get(f.attr) for f in TREND_FIELDS}).validated()
+
+    def validated(self) -> "TrendRequest":
+        out = {f.attr: check(f, getattr(self, f.attr)) for f in TREND_FIELDS[1:]}
+        out["terms"] = _terms(self.terms)
+        if out["split"] == "company" and not out["tickers"]:
+            raise SplitNeedsTickersError("split=company draws one panel per ticker of the ticker set, and no "
+                                         "tickers were given", param="split")
+        return TrendRequest(**out)
+
+    def search(self, term: str) -> SearchRequest:
+        """The lexical search whose every match a term's series counts."""
+        return SearchRequest.build(text=term, tickers=self.tickers, years=self.years, mode="lexical")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SplitNeedsTickersError(BadRequestError):
+    """split=company without a ticker set: the hint names the ticker filter in each front door's terms."""
+    EXAMPLES = {"cli": "--ticker KC --ticker YETI", "mcp": '"tickers": ["KC", "YETI"]', "page": "tickers KC, YETI"}
+
+    def hint_for(self, door: str = "cli") -> str:
+        return (f"add the tickers to compare, e.g. {self.EXAMPLES.get(door, 'ticker=KC&ticker=YETI')}; or leave "
+                "split out for one chart")
+
+
+def _terms(value) -> tuple[str, ...]:
+    """The terms as given, each checked as a query (length, syntax), empty ones dropped, the same term in another
+    case once; refused past MAX_TERMS or when none is left."""
+    f = TREND_BY_NAME["q"]
+    if value is None:
+        value = ()
+    elif isinstance(value, str):
+        value = (value,)
+    elif not isinstance(value, (list, tuple)):
+        raise _bad(f, "q: the terms must be a list of queries")
+    one = replace(f, many=False)
+    kept: dict[str, str] = {}
+    for v in value:
+        text = check(one, v)
+        if text is None or not text.strip():
+            continue
+        text = " ".join(text.split())
+        kept.setdefault(text.casefold(), text)
+    if len(kept) > f.max_items:
+        raise BadRequestError(f"at most {f.max_items} terms can be compared, got {len(kept)}",
+                              f"compare {f.max_items} at a time", param="q")
+    if not kept:
+        raise BadRequestError("the trend needs a term", "type what to count, e.g. cloud", param="q")
+    for text in kept.values():
+        try:
+            parse(text)
+        except QuerySyntaxError as e:
+            which = f" (term {text[:40]!r})" if len(kept) > 1 else ""
+            raise BadRequestError(e.message + which, e.hint, param="q") from None
+    return tuple(kept.values())

@@ -51,8 +51,10 @@ class Shaped:
     facets: dict
 
 
-def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_url: str, encode) -> Shaped:
-    """The results of a request from its ranking. encode: texts -> vectors (snippets of hits found by meaning)."""
+def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_url: str, encode, *,
+          snippets: bool = True) -> Shaped:
+    """The results of a request from its ranking. encode: texts -> vectors (snippets of hits found by meaning).
+    snippets=False: hits without snippets (an export's file has the passage; they are half its cost)."""
     rows = store.hit_rows(t for t, _ in ranking.window)
     window = [(t, s) for t, s in ranking.window if t in rows]     # the index may be ahead of the store
     if not window:
@@ -88,8 +90,29 @@ def shape(q: SearchRequest, ranking: Ranking, searcher: Searcher, store, base_ur
     else:
         groups, page = None, kept[q.offset:q.offset + q.limit]
     rank = {id(u): i for i, u in enumerate(kept, 1)}             # a hit's rank among all matches, in order
-    hits = _hits(page, [rank[id(u)] for u in page], ranking, rows, chunk, texts, question, store, base_url, encode)
+    hits = _hits(page, [rank[id(u)] for u in page], ranking, rows, chunk, texts, question, store, base_url, encode,
+                 snippets)
     return Shaped(hits, len(kept), len(calls), weak, groups, facets)
+
+
+def extended(head: Shaped, deep: Shaped, limit: int, q: SearchRequest) -> Shaped:
+    """An export's matches: those of the search's own window (head, every one, in the order a search shows them)
+    and then the further ones a deeper ranking found (deep, in its order; a deeper window scales the legs'
+    scores over more turns, so its order need not agree with the search's), up to limit, flat, ranked anew;
+    sort=date orders them all by call date. deep holds limit + 1 hits at most: total, the matches of both
+    windows, is then at least deep's (more than limit: the cap cut them)."""
+    def key(h: Hit) -> str:         # what a hit stands for: its exchange (by its question), or its turn
+        return (h.question["turn_id"] if h.question else h.turn_id) if q.unit == "exchange" else h.turn_id
+    seen = {key(h) for h in head.hits}
+    if q.unit != "exchange":        # a question folded into its answer is shown by it
+        seen.update(h.question["turn_id"] for h in head.hits if h.question and h.question["matched"])
+    every = head.hits + [h for h in deep.hits if key(h) not in seen]
+    if q.sort == "date":            # newest call first; the order so far (relevance) within a call
+        every.sort(key=lambda h: (h.date or "", h.year or 0, h.quarter or 0, h.call_id), reverse=True)
+    hits = every[:limit]
+    for i, h in enumerate(hits, 1):
+        h.rank = i
+    return Shaped(hits, max(len(every), deep.total), len({h.call_id for h in every}), deep.weak, None, deep.facets)
 
 
 def _questions(store, rows) -> dict[str, str]:
@@ -222,11 +245,12 @@ def _widened(turn_text: str, passage: str) -> str:
 
 
 def _hits(page: list[Scored], ranks: list[int], ranking: Ranking, rows, chunk, texts, question, store, base_url,
-          encode) -> list[Hit]:
+          encode, snippets: bool = True) -> list[Hit]:
     if not page:
         return []
     passages = {u.turn: _widened(rows[u.turn]["text"], texts.get(chunk[u.turn], rows[u.turn]["text"])) for u in page}
-    closest = closest_sentences(list(passages.items()), ranking.marker, encode, ranking.query_vector)
+    closest = closest_sentences(list(passages.items()), ranking.marker, encode, ranking.query_vector) \
+        if snippets else {}
     asked = store.hit_rows({question[u.turn] for u in page if u.turn in question})
     hits = []
     for rank, u in zip(ranks, page):
@@ -240,7 +264,7 @@ def _hits(page: list[Scored], ranks: list[int], ranking: Ranking, rows, chunk, t
             quarter=r["fiscal_quarter"], date=r["call_date"], speaker=r["speaker"], title=r["title"],
             role=r["role"], section=r["section"], position=r["position"],
             source_file=Path(r["path"]).name if r["path"] else None, chunk_id=chunk[tid],
-            passage=passage, snippet=snippet(passage, ranking.marker, closest=closest.get(tid)),
+            passage=passage, snippet=snippet(passage, ranking.marker, closest=closest.get(tid)) if snippets else "",
             text=text, truncated=cut_passage or cut_text, score=round(u.score, 6), rank=rank,
             lexical_rank=lr[0] if lr else None, lexical_score=round(lr[1], 4) if lr else None,
             semantic_rank=sr[0] if sr else None, semantic_score=round(sr[1], 4) if sr else None,
@@ -250,14 +274,15 @@ def _hits(page: list[Scored], ranks: list[int], ranking: Ranking, rows, chunk, t
             match=round(u.match, 4), strength=label(u.match),
             coverage=round(u.coverage, 4) if u.coverage is not None else None,
             similarity=round(u.similarity, 4) if u.similarity is not None else None,
-            question=_question(qrow, ranking, base_url, qrow["turn_id"] in u.members) if qrow else None))
+            question=_question(qrow, ranking, base_url, qrow["turn_id"] in u.members, snippets) if qrow else None))
     return hits
 
 
-def _question(r: dict, ranking: Ranking, base_url: str, matched: bool) -> dict:
+def _question(r: dict, ranking: Ranking, base_url: str, matched: bool, snippets: bool = True) -> dict:
     """The question an answer answers; matched: it matches the query too (folded into this hit)."""
     text, _ = clip(r["text"], MAX_QUESTION)
     return {"turn_id": r["turn_id"], "speaker": r["speaker"], "title": r["title"], "role": r["role"],
-            "position": r["position"], "text": text, "snippet": snippet(text, ranking.marker), "matched": matched,
+            "position": r["position"], "text": text, "snippet": snippet(text, ranking.marker) if snippets else "",
+            "matched": matched,
             "url": turn_url(base_url, r["call_id"], r["turn_id"])}
 

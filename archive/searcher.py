@@ -59,7 +59,7 @@ def shape_weight(parsed: ParsedQuery) -> float:
 class Ranking:
     """Ranked turns for one request: the whole window (results.py applies the floor, folds questions into their
     answers, counts facets, sorts, groups and pages), and what its hits need to be read and explained."""
-    window: list[tuple[str, float]]                 # (turn id, fused score), best first, at most WINDOW
+    window: list[tuple[str, float]]                 # (turn id, fused score), best first, at most the window ranked
     lexical: dict[str, tuple[int, float, str]]      # turn id -> (rank, score, best chunk) in the lexical leg
     semantic: dict[str, tuple[int, float, str]]     # ... in the semantic leg (score: cosine similarity)
     within: dict[str, tuple[float | None, str]]     # turn id -> (cosine or None, chunk) in the legs run within the
@@ -120,10 +120,15 @@ class Searcher:
                        names=() if (q.tickers or q.company) else found.names,
                        quarter=None if q.quarters else found.quarter)
 
-    def rank(self, q: SearchRequest, parsed: ParsedQuery | None = None) -> Ranking:
-        """parsed: q's text parsed, when the caller has parsed it already."""
+    def rank(self, q: SearchRequest, parsed: ParsedQuery | None = None, *, window: int = WINDOW,
+             calls=None) -> Ranking:
+        """parsed: q's text parsed, when the caller has parsed it already. window: the fused turns kept (and each
+        leg's depth): WINDOW for a search, more for an export (Archive.export). calls: only the turns of these
+        calls (a saved search's new calls; None: every call)."""
         parsed = parsed or q.parsed()
         filters = q.filters()
+        if calls is not None:
+            filters["call_id"] = sorted(calls)
         meant = self.interpretation(q, parsed)
         within = {**filters, "ticker": list(meant.tickers)} if meant.tickers else None
         use_lex, use_sem = q.mode in ("hybrid", "lexical"), q.mode in ("hybrid", "semantic")
@@ -132,12 +137,12 @@ class Searcher:
 
         def semantic_leg():
             vec = self.encoder().encode([parsed.free_text])[0]
-            return (vec, fusion.collapse(self.vector.search(vec, filters, WINDOW), parent_of),
-                    fusion.collapse(self.vector.search(vec, within, WINDOW), parent_of) if within else [])
+            return (vec, fusion.collapse(self.vector.search(vec, filters, window), parent_of),
+                    fusion.collapse(self.vector.search(vec, within, window), parent_of) if within else [])
         # The model and FAISS release the GIL; Whoosh is pure Python: the legs run side by side.
         pending = _SEMANTIC_LEGS.submit(semantic_leg) if use_sem else None
-        raw_lex = self.lexical.search(parsed, filters, WINDOW) if use_lex else []
-        raw_within = self.lexical.search(parsed, within, WINDOW) if use_lex and within else []
+        raw_lex = self.lexical.search(parsed, filters, window) if use_lex else []
+        raw_within = self.lexical.search(parsed, within, window) if use_lex and within else []
         lexical, lex_within = fusion.collapse(raw_lex, parent_of), fusion.collapse(raw_within, parent_of)
         vec, semantic, sem_within = pending.result() if pending else (None, [], [])
         w = 1.0 if q.mode == "lexical" else 0.0 if q.mode == "semantic" else \
@@ -158,7 +163,7 @@ class Searcher:
         if meant:
             fused = fusion.boosted(fused, self._preference(meant))
             weights["interpreted"] = meant.to_dict()
-        fused = fused[:WINDOW]
+        fused = fused[:window]
         within = {t: (None, c) for t, _, c in lex_within}
         within.update((t, (sc, within[t][1] if t in within else c)) for t, sc, c in sem_within)
         return Ranking(fused, {t: (i, sc, c) for i, (t, sc, c) in enumerate(lexical, 1)},

@@ -25,10 +25,12 @@ from .formats.report import describe, describe_failure
 from .indexes import ReindexResult, engine_of, live_manifest, make_encoder
 from .indexes import reindex as build_generation
 from .models import SearchResults, parent_of, period_label
-from .request import MAX_CONTEXT, SearchRequest
+from .request import EXPORT_DEPTH, EXPORT_MAX, MAX_CONTEXT, WINDOW, SearchRequest
+from .saved import ALERT_HITS, FEED_ENTRIES, SavedSearches
 from .searcher import Searcher, open_searcher
 from .snippets import citation, turn_url
 from .store import Store
+from .webhooks import Sender
 
 # Files a folder walk picks up (a file named on the command line is always tried).
 TRANSCRIPT_SUFFIXES = {".txt", ".json", ".nlp", ".text", ".jsonl", ".csv", ".tsv", ".pdf", ".html", ".htm"}
@@ -114,12 +116,16 @@ class Archive:
         self._companies = None                      # (store version, store.companies())
         self._lock = threading.Lock()
         self.index_error: StoreError | None = None    # why a newer generation could not be opened, if it could not
+        self._saved: SavedSearches | None = None
+        self._sender: Sender | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides) -> "Archive":
         return cls(settings or Settings.from_env(**overrides))
 
     def close(self) -> None:
+        if self._sender is not None:
+            self._sender.stop()
         if self._searcher is not None:
             self._searcher.close()
         self.store.close()
@@ -362,9 +368,22 @@ class Archive:
 
     def reindex(self, *, full: bool = False, progress=None, log=lambda s: None) -> ReindexResult:
         """Bring both indexes up to date with the store as a new generation (only calls added, changed or deleted
-        since the live one; everything with full=True), embedding only passages never embedded before."""
-        return build_generation(self.store, self.settings.index_path, self.settings, lambda: self.encoder,
-                                full=full, progress=progress, log=log)
+        since the live one; everything with full=True), embedding only passages never embedded before. Then the
+        saved searches are run against the calls that became searchable (check_saved): their new hits are
+        recorded and webhook deliveries queued (never sent from here: see webhooks.py)."""
+        before = set((live_manifest(self.settings.index_path) or {}).get("calls") or {})
+        result = build_generation(self.store, self.settings.index_path, self.settings, lambda: self.encoder,
+                                  full=full, progress=progress, log=log)
+        if result.outcome == "built":
+            indexed = set(result.manifest.get("calls") or {})
+            added = indexed - before
+            try:
+                # every call new (a first build): no need to name them all to the engines
+                result.alerts = self.check_saved(added, result.generation, every=added == indexed)
+            except Exception as e:      # the new generation is live whatever happens to the alerts
+                log(f"saved searches were not checked: {type(e).__name__}: {e}")
+                result.alerts = {"error": f"{type(e).__name__}: {e}"}
+        return result
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Rank turns for the request against the live generation, read them from the store and shape the results
@@ -382,6 +401,40 @@ class Archive:
         return SearchResults(q, shaped.hits, shaped.total, (time.perf_counter() - t0) * 1000, ranking.weights,
                              notice=self.pending_notice(), calls=shaped.calls, weak=shaped.weak, floor=q.floor,
                              groups=shaped.groups, facets=shaped.facets, warnings=warnings)
+
+    def export(self, request: SearchRequest, max_hits: int = EXPORT_MAX, *, calls=None,
+               snippets: bool = True) -> SearchResults:
+        """Every match of a search, up to max_hits (1 to EXPORT_MAX), for a CSV or XLSX export (archive/export.py):
+        the same search as search() (validation, filters, floor, unit, sort) as one flat list (page 1, limit
+        max_hits, not grouped). It opens with the matches of the search's own window, in the order a search shows
+        them; when they are not more than max_hits, a ranking of EXPORT_DEPTH times as many turns adds the rest
+        (results.extended). total > len(hits): the cap cut the matches short. The answer's query is the flat
+        request that ran. calls: only the turns of these calls (a saved search's alert). snippets=False: hits
+        without snippets (a file has the passage: they are half the cost of a thousand hits)."""
+        t0 = time.perf_counter()
+        if isinstance(max_hits, bool) or not isinstance(max_hits, int) or not 1 <= max_hits <= EXPORT_MAX:
+            raise BadRequestError(f"max {max_hits!r} is out of range: use 1 to {EXPORT_MAX} hits", param="max",
+                                  example=str(EXPORT_MAX))
+        q = request.validated()
+        warnings = self._unknown_filters(q)
+        q = self._company_as_tickers(q)
+        parsed = q.parsed()
+        # replace() does not validate again: the page size of a search (MAX_LIMIT) does not bound an export
+        q = dataclasses.replace(q, page=1, limit=max_hits, group="none")
+        searcher = self.searcher
+        ranking = searcher.rank(q, parsed, calls=calls)
+        shaped = results.shape(q, ranking, searcher, self.store, self.settings.base_url,
+                               lambda xs: self.encoder.encode(xs), snippets=snippets)
+        if shaped.total <= max_hits:    # the search's window holds no more than the cap: rank deeper for the rest
+            deep = dataclasses.replace(q, limit=max_hits + 1)
+            window = EXPORT_DEPTH * max(max_hits, WINDOW)
+            deeper = results.shape(deep, searcher.rank(deep, parsed, window=window, calls=calls), searcher,
+                                   self.store, self.settings.base_url, lambda xs: self.encoder.encode(xs),
+                                   snippets=snippets)
+            shaped = results.extended(shaped, deeper, max_hits, q)
+        return SearchResults(q, shaped.hits, shaped.total, (time.perf_counter() - t0) * 1000, ranking.weights,
+                             notice=self.pending_notice(), calls=shaped.calls, weak=shaped.weak, floor=q.floor,
+                             groups=None, facets=shaped.facets, warnings=warnings)
 
     def _unknown_filters(self, q: SearchRequest) -> list[str]:
         """A ticker or company filter that names nothing on file: NotFoundError when nothing the filter names is
@@ -483,34 +536,57 @@ class Archive:
         call["contents"] = contents(call["turns"])
         return call
 
-    def trend(self, request: SearchRequest) -> dict:
-        """How often a query comes up per fiscal quarter: the turns and calls whose passages match its words
-        (lexically, every match, not a top-k), and the share of each quarter's calls that mention it. Only the
-        request's text, tickers and years count (TREND_FIELDS)."""
-        q = SearchRequest.build(text=request.text, tickers=request.tickers, years=request.years, mode="lexical")
-        q.parsed()
-        turns, truncated = self.searcher.matching_turns(q, TREND_MAX_PASSAGES)
-        periods = self.store.periods_of({parent_of(t) for t in turns})
-        per = {}
-        for t, score in turns.items():
-            y, qtr = periods.get(parent_of(t), (None, None))
-            if not y or not qtr:
-                continue
-            b = per.setdefault((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
-            b["turns"] += 1
-            b["calls"].add(parent_of(t))
-            b["score"] += score
-        totals = self.store.calls_per_quarter(q.tickers, q.years)      # the denominator, under the same filters
-        quarters = []
-        for (y, qtr) in sorted(set(totals) | set(per)):
-            b = per.get((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
-            n_calls = totals.get((y, qtr), 0)
-            quarters.append({"year": y, "quarter": qtr, "period": period_label(y, qtr), "turns": b["turns"],
-                             "calls": len(b["calls"]), "calls_on_file": n_calls,
-                             "share": round(len(b["calls"]) / n_calls, 4) if n_calls else 0.0,
-                             "strength": round(b["score"], 2)})
-        return {"query": q.text, "tickers": list(q.tickers), "years": list(q.years) if q.years else None,
-                "quarters": quarters, "truncated": truncated}
+    def trend(self, request) -> dict:
+        """How often each term comes up per fiscal quarter, compared (a TrendRequest; a SearchRequest is read as
+        one term with its tickers and years). For each term, one lexical pass finds every turn whose passages
+        match its words (every match, not a top-k); per quarter a series counts those turns, the calls they are
+        in and the share of the quarter's calls on file that mention it. split=company partitions each term's
+        matches by their call's ticker: one series per ticker of the set and term, each over that ticker's calls.
+        Every series has the same quarters: those on file under the ticker and year filters."""
+        from .request import TrendRequest
+        if isinstance(request, SearchRequest):
+            request = TrendRequest.build(terms=(request.text,), tickers=request.tickers, years=request.years)
+        req = request.validated()
+        searches = [req.search(term) for term in req.terms]      # every term checked before any search runs
+        warnings = self._unknown_filters(searches[0])
+        split = req.split == "company"
+        names = {c.ticker: c.name for c in self.companies_on_file() if c.ticker}
+        panels = [t for t in req.tickers if t in names] if split else [None]
+        totals = {None: self.store.calls_per_quarter(req.tickers, req.years)}     # the denominators
+        if split:
+            totals.update((t, self.store.calls_per_quarter((t,), req.years)) for t in panels)
+        matched = [(term, *self.searcher.matching_turns(q, TREND_MAX_PASSAGES))      # one pass per term
+                   for term, q in zip(req.terms, searches)]
+        where = self.store.tickers_and_periods_of({parent_of(t) for _, turns, _ in matched for t in turns})
+        axis = sorted(set(totals[None]) | {(y, qtr) for _, y, qtr in where.values() if y and qtr})
+        series = []
+        for panel in panels:
+            for term, turns, truncated in matched:
+                per = {}
+                for t, score in turns.items():
+                    ticker, y, qtr = where.get(parent_of(t), (None, None, None))
+                    if not y or not qtr or (split and (ticker or "").upper() != panel):
+                        continue
+                    b = per.setdefault((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
+                    b["turns"] += 1
+                    b["calls"].add(parent_of(t))
+                    b["score"] += score
+                quarters = []
+                for (y, qtr) in axis:
+                    b = per.get((y, qtr), {"turns": 0, "calls": set(), "score": 0.0})
+                    n_calls = totals[panel].get((y, qtr), 0)
+                    quarters.append({"year": y, "quarter": qtr, "period": period_label(y, qtr), "turns": b["turns"],
+                                     "calls": len(b["calls"]), "calls_on_file": n_calls,
+                                     "share": round(len(b["calls"]) / n_calls, 4) if n_calls else 0.0,
+                                     "strength": round(b["score"], 2)})
+                series.append({"term": term, "ticker": panel, "company": names.get(panel) if panel else None,
+                               "quarters": quarters, "truncated": truncated,
+                               "turns": sum(x["turns"] for x in quarters), "calls": sum(x["calls"] for x in quarters)})
+        out = {"terms": list(req.terms), "tickers": list(req.tickers), "years": list(req.years) if req.years else None,
+               "split": req.split, "measure": req.measure, "series": series, "warnings": warnings}
+        if len(req.terms) == 1 and not split:           # the single-term shape clients read before comparisons
+            out.update(query=req.terms[0], quarters=series[0]["quarters"], truncated=series[0]["truncated"])
+        return out
 
     def get_turn(self, turn_id: str, context: int = 0) -> dict:
         """A turn with its call's metadata and up to `context` turns either side."""
@@ -543,6 +619,93 @@ class Archive:
         if not self.store.delete_call(call_id):
             raise NotFoundError(f"no call {call_id[:80]!r} in the archive", "list the ids of the calls on file",
                                 command="calls")
+
+    # ---- saved searches and their alerts (archive/saved.py, archive/webhooks.py) --------------------------------
+
+    @property
+    def saved(self) -> SavedSearches:
+        if self._saved is None:
+            with self._lock:
+                if self._saved is None:
+                    self._saved = SavedSearches(self.store)
+        return self._saved
+
+    def save_search(self, name: str, request: SearchRequest, webhook: str | None = None, *,
+                    replace: bool = False) -> dict:
+        """Keep a search under a name (its query and filters; the page is not kept). A ticker or company not on
+        file yet is allowed (the alert waits for its calls) and said in `warnings`."""
+        q = request.validated()
+        q.parsed()
+        try:
+            warnings = self._unknown_filters(q)
+        except NotFoundError as e:
+            warnings = [f"{e.message} yet: the saved search finds its calls once they are ingested"]
+        out = self.describe_saved(self.saved.add(name, q, webhook, replace=replace))
+        out["warnings"] = warnings
+        return out
+
+    def saved_searches(self) -> list[dict]:
+        return [self.describe_saved(s) for s in self.saved.all()]
+
+    def saved_search(self, name: str) -> dict:
+        """One saved search with its counts, its latest recorded hits and webhook deliveries."""
+        s = self.saved.get(name)
+        return {**self.describe_saved(s), "recorded_hits": self.saved.recorded(s),
+                "deliveries": self.saved.deliveries(s.slug, limit=20)}
+
+    def describe_saved(self, s) -> dict:
+        base = self.settings.base_url.rstrip("/")
+        return {**s.to_dict(), **self.saved.counts(s), "feed_url": f"{base}/feeds/{s.slug}.atom",
+                "url": f"{base}/saved/{s.slug}"}
+
+    def remove_saved(self, name: str) -> dict:
+        return self.saved.remove(name).to_dict()
+
+    def saved_results(self, name: str, *, page: int = 1, visit: bool = True) -> tuple[dict, SearchResults, dict]:
+        """A saved search run now (page `page`), with the turn ids among its recorded hits that are new since it
+        was last looked at (turn_id -> when recorded); visit: this counts as looking at it."""
+        s = self.saved.get(name)
+        results = self.search(dataclasses.replace(s.request, page=page).validated())
+        new = self.saved.found_since(s, s.visited_at)
+        if visit:
+            self.saved.visited(s)
+        return self.describe_saved(s), results, new
+
+    def saved_feed(self, name: str) -> tuple[dict, list[dict]]:
+        """A saved search and the hits its feed carries (the latest recorded, newest first)."""
+        s = self.saved.get(name)
+        return self.describe_saved(s), self.saved.recorded(s, FEED_ENTRIES)
+
+    def check_saved(self, calls, generation: str, every: bool = False) -> dict:
+        """Run every saved search against these calls (those that became searchable in this index build; every:
+        they are all the calls indexed) and record the hits not recorded before; queue a webhook delivery for each
+        saved search with new hits."""
+        out = {"saved_searches": 0, "new_hits": 0, "deliveries": 0, "failed": []}
+        saved = self.saved.all() if calls else []
+        for s in saved:
+            out["saved_searches"] += 1
+            try:
+                hits = self.export(s.request, ALERT_HITS, calls=None if every else sorted(calls)).hits
+            except NotFoundError:           # its tickers have no calls on file yet: nothing can match
+                hits = []
+            except ArchiveError as e:
+                self.saved.failed(s, generation, str(e))
+                out["failed"].append({"name": s.name, "error": str(e)})
+                continue
+            new = self.saved.record(s, hits, generation)
+            out["new_hits"] += len(new)
+            out["deliveries"] += bool(new and s.webhook)
+        if out["deliveries"] and self._sender is not None:
+            self._sender.wake()
+        return out
+
+    def webhook_sender(self) -> Sender:
+        """The one sender of this archive's webhook deliveries (start() it to send in the background)."""
+        if self._sender is None:
+            st = self.settings
+            self._sender = Sender(self.saved, timeout=st.webhook_timeout, attempts=st.webhook_attempts,
+                                  backoff=st.webhook_backoff, secret=st.webhook_secret)
+        return self._sender
 
 
 def _closest(name: str, on_file: list[str]) -> str:

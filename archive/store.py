@@ -12,7 +12,7 @@ from .companies import Company, canonical
 from .errors import StoreError
 from .models import Chunk, Transcript, turn_id
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY,
@@ -47,7 +47,43 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_call ON chunks(call_id);
 CREATE INDEX IF NOT EXISTS chunks_turn ON chunks(turn_id);
+CREATE TABLE IF NOT EXISTS saved_searches (
+    slug TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    request TEXT NOT NULL,                      -- the search's fields as JSON (archive/saved.py KEPT_FIELDS)
+    webhook TEXT,
+    created_at TEXT NOT NULL,
+    checked_at TEXT,                            -- the last index build it was run against
+    checked_generation TEXT,
+    visited_at TEXT,                            -- the last time its results were looked at
+    last_error TEXT                             -- why the last check failed, if it did
+);
+CREATE TABLE IF NOT EXISTS saved_hits (
+    slug TEXT NOT NULL REFERENCES saved_searches(slug) ON DELETE CASCADE,
+    turn_id TEXT NOT NULL,                      -- no reference to turns: the history outlives a replaced call
+    call_id TEXT NOT NULL,
+    found_at TEXT NOT NULL,
+    generation TEXT NOT NULL,
+    hit TEXT NOT NULL,                          -- the hit as found (citation, snippet, match, ...) as JSON
+    PRIMARY KEY (slug, turn_id)
+);
+CREATE INDEX IF NOT EXISTS saved_hits_found ON saved_hits(slug, found_at);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL REFERENCES saved_searches(slug) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',     -- pending | delivered | failed (given up)
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL,                      -- unix time of the next attempt
+    lease_until REAL NOT NULL DEFAULT 0,        -- a sender holds it until then (several processes may send)
+    delivered_at TEXT,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_at);
 """
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"       # a webhook delivery's status
 
 
 class Store:
@@ -70,7 +106,7 @@ class Store:
                     for stmt in SCHEMA.split(";"):
                         if stmt.strip():
                             self.db.execute(stmt)
-                    # schema 3 adds only an index (files_sha, created above)
+                    # schema 4 adds the saved searches' tables, schema 3 an index (both created above)
                     # schema 2: where each call's company name came from (older rows: unknown)
                     if "company_source" not in {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}:
                         self.db.execute("ALTER TABLE calls ADD COLUMN company_source TEXT")
@@ -208,6 +244,15 @@ class Store:
             for r in self.db.execute(f"SELECT call_id, fiscal_year, fiscal_quarter FROM calls WHERE call_id IN "
                                      f"({','.join('?' * len(part))})", part):
                 out[r[0]] = (r[1], r[2])
+        return out
+
+    def tickers_and_periods_of(self, call_ids) -> dict[str, tuple]:
+        """call_id -> (ticker, fiscal_year, fiscal_quarter), for a trend split by company."""
+        out = {}
+        for part in _batches(sorted(call_ids)):
+            for r in self.db.execute(f"SELECT call_id, ticker, fiscal_year, fiscal_quarter FROM calls WHERE call_id "
+                                     f"IN ({','.join('?' * len(part))})", part):
+                out[r[0]] = (r[1], r[2], r[3])
         return out
 
     def calls_per_quarter(self, tickers=(), years: tuple[int, int] | None = None) -> dict[tuple[int, int], int]:
@@ -352,6 +397,121 @@ class Store:
     def delete_call(self, call_id: str) -> bool:
         with self.transaction() as db:
             return db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,)).rowcount > 0
+
+    # ---- saved searches, the hits they recorded, their webhook outbox (archive/saved.py) ------------------------
+
+    def saved_put(self, slug: str, name: str, request: str, webhook: str | None, created_at: str, *,
+                  replace: bool, most: int) -> str:
+        """Store a saved search, in one transaction: 'added', 'replaced' (its history goes with the old one),
+        'exists' (the slug is taken and not replace: nothing written) or 'full' (`most` saved already)."""
+        with self.transaction() as db:
+            old = db.execute("SELECT 1 FROM saved_searches WHERE slug = ?", (slug,)).fetchone()
+            if old is not None and not replace:
+                return "exists"
+            if old is None and db.execute("SELECT count(*) FROM saved_searches").fetchone()[0] >= most:
+                return "full"
+            db.execute("DELETE FROM saved_searches WHERE slug = ?", (slug,))
+            db.execute("INSERT INTO saved_searches (slug, name, request, webhook, created_at) VALUES (?,?,?,?,?)",
+                       (slug, name, request, webhook, created_at))
+        return "replaced" if old is not None else "added"
+
+    def saved_rows(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM saved_searches ORDER BY name COLLATE NOCASE").fetchall()
+
+    def saved_row(self, key: str, slug: str) -> sqlite3.Row | None:
+        """The saved search whose slug is key or slug, or whose name is key."""
+        return self.db.execute("SELECT * FROM saved_searches WHERE slug = ? OR slug = ? OR name = ? LIMIT 1",
+                               (key, slug, key)).fetchone()
+
+    def saved_delete(self, slug: str) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM saved_searches WHERE slug = ?", (slug,)).rowcount > 0
+
+    def saved_record(self, slug: str, hits: list[tuple[str, str, str]], found_at: str, generation: str,
+                     delivery: tuple[str, callable] | None) -> list[str]:
+        """Record (turn_id, call_id, hit JSON) rows for a saved search, skipping turns recorded before, and mark
+        it checked; delivery (url, payload_of(new turn ids) -> JSON): queue one delivery of the new ones. One
+        transaction. Returns the turn ids recorded."""
+        import time as _time
+        with self.transaction() as db:
+            new = [t for t, c, h in hits if db.execute(
+                "INSERT OR IGNORE INTO saved_hits (slug, turn_id, call_id, found_at, generation, hit) "
+                "VALUES (?,?,?,?,?,?)", (slug, t, c, found_at, generation, h)).rowcount]
+            db.execute("UPDATE saved_searches SET checked_at = ?, checked_generation = ?, last_error = NULL "
+                       "WHERE slug = ?", (found_at, generation, slug))
+            if new and delivery is not None:
+                url, payload_of = delivery
+                db.execute("INSERT INTO deliveries (slug, url, payload, created_at, next_at) VALUES (?,?,?,?,?)",
+                           (slug, url, payload_of(new), found_at, _time.time()))
+        return new
+
+    def saved_failed(self, slug: str, at: str, generation: str, error: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE saved_searches SET checked_at = ?, checked_generation = ?, last_error = ? "
+                       "WHERE slug = ?", (at, generation, error, slug))
+
+    def saved_visited(self, slug: str, at: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE saved_searches SET visited_at = ? WHERE slug = ?", (at, slug))
+
+    def saved_hits(self, slug: str, limit: int) -> list[sqlite3.Row]:
+        """The hits recorded for a saved search, newest first (within one build: in the order recorded)."""
+        return self.db.execute("SELECT hit, found_at, generation FROM saved_hits WHERE slug = ? "
+                               "ORDER BY found_at DESC, rowid LIMIT ?", (slug, int(limit))).fetchall()
+
+    def saved_found_since(self, slug: str, since: str) -> dict[str, str]:
+        """turn_id -> found_at of the hits recorded after `since`."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT turn_id, found_at FROM saved_hits WHERE slug = ? AND found_at > ?", (slug, since))}
+
+    def saved_counts(self, slug: str, since: str) -> dict:
+        """Hits recorded, those recorded after `since`, the latest found_at; deliveries by status, the last one."""
+        one = lambda sql, *a: self.db.execute(sql, (slug, *a)).fetchone()[0]      # noqa: E731
+        last = self.db.execute("SELECT status, attempts, last_error, delivered_at FROM deliveries WHERE slug = ? "
+                               "ORDER BY id DESC LIMIT 1", (slug,)).fetchone()
+        return {"recorded": one("SELECT count(*) FROM saved_hits WHERE slug = ?"),
+                "new": one("SELECT count(*) FROM saved_hits WHERE slug = ? AND found_at > ?", since),
+                "last_found_at": one("SELECT max(found_at) FROM saved_hits WHERE slug = ?"),
+                "delivery_counts": {st: n for st, n in self.db.execute(
+                    "SELECT status, count(*) FROM deliveries WHERE slug = ? GROUP BY status", (slug,))},
+                "last_delivery": dict(last) if last else None}
+
+    def delivery_claim(self, now: float, lease: float) -> dict | None:
+        """The next pending delivery due, leased until now + lease (other senders skip it meanwhile)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM deliveries WHERE status = ? AND next_at <= ? AND lease_until <= ? "
+                             "ORDER BY next_at, id LIMIT 1", (PENDING, now, now)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE deliveries SET lease_until = ? WHERE id = ?", (now + lease, row["id"]))
+            return dict(row)
+
+    def delivery_done(self, delivery_id: int, at: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE deliveries SET status = ?, attempts = attempts + 1, delivered_at = ?, "
+                       "last_error = NULL, lease_until = 0 WHERE id = ?", (DELIVERED, at, delivery_id))
+
+    def delivery_retry(self, delivery_id: int, error: str, next_at: float | None) -> None:
+        """One more failed attempt: pending again from next_at, or given up (next_at None)."""
+        with self.transaction() as db:
+            db.execute("UPDATE deliveries SET attempts = attempts + 1, last_error = ?, lease_until = 0, status = ?, "
+                       "next_at = coalesce(?, next_at) WHERE id = ?",
+                       (error, PENDING if next_at is not None else FAILED, next_at, delivery_id))
+
+    def deliveries(self, slug: str | None, limit: int) -> list[dict]:
+        sql = "SELECT id, slug, url, created_at, status, attempts, next_at, delivered_at, last_error FROM deliveries"
+        args: tuple = ()
+        if slug:
+            sql, args = sql + " WHERE slug = ?", (slug,)
+        return [dict(r) for r in self.db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, int(limit)))]
+
+    def delivery_next_due(self) -> float | None:
+        """When the next pending delivery can be tried (unix time), or None."""
+        return self.db.execute("SELECT min(max(next_at, lease_until)) FROM deliveries WHERE status = ?",
+                               (PENDING,)).fetchone()[0]
+
+    def saved_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM saved_searches")]
 
 
 def _call_dict(row: sqlite3.Row, files=None) -> dict:

@@ -3,6 +3,7 @@ a subprocess on a free loopback port, and a page in Debian's headless Chromium d
 console errors. Screenshots go to screenshots/ (git-ignored)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -61,3 +62,30 @@ def page(server):
         pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
         yield pg
         browser.close()
+
+
+@contextlib.contextmanager
+def serving(home, **env):
+    """`python -m archive --home HOME serve` on a free loopback port, with the test encoder and ARCHIVE_BASE_URL set
+    to its own address (its deep links and feed URLs point at it); extra ARCHIVE_* settings in env. Yields the base
+    URL once /api/health answers; stops the server after."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT), "ARCHIVE_BASE_URL": base, **env}
+    log = open(os.path.join(str(home), "serve.log"), "wb")       # not a pipe: nobody reads it while it runs
+    proc = subprocess.Popen([sys.executable, "-m", "archive", "--home", str(home), "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/api/health", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("the server stopped: " + open(log.name, "rb").read().decode()[-2000:])
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

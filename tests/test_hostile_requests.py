@@ -15,8 +15,11 @@ ROUTES = ["/api/search?q={v}", "/api/search?q=margin&limit={v}", "/api/search?q=
           "/api/search?q=margin&lexical_weight={v}", "/api/calls?year={v}", "/api/calls?ticker={v}",
           "/api/calls/{v}", "/api/turns/{v}", "/api/turns/KC-2020Q1:t001?context={v}", "/api/trend?q={v}",
           "/api/connector/search?query={v}", "/api/connector/fetch?id={v}",
-          "/?q={v}", "/?q=margin&limit={v}", "/?q=margin&years={v}", "/calls/{v}", "/trend?q={v}"]
-QUERY_ROUTES = {"/api/search?q={v}", "/api/trend?q={v}", "/api/connector/search?query={v}", "/?q={v}", "/trend?q={v}"}
+          "/?q={v}", "/?q=margin&limit={v}", "/?q=margin&years={v}", "/calls/{v}", "/trend?q={v}",
+          "/api/trend?q=cloud&q={v}", "/api/trend?q=cloud&ticker=KC&split={v}", "/trend?q=cloud&measure={v}",
+          "/trend?q=cloud&q={v}&split=company&ticker={v}"]
+QUERY_ROUTES = {"/api/search?q={v}", "/api/trend?q={v}", "/api/connector/search?query={v}", "/?q={v}", "/trend?q={v}",
+                "/api/trend?q=cloud&q={v}"}
 
 
 @pytest.fixture

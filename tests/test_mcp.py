@@ -1,5 +1,6 @@
 """The MCP server, started as a subprocess and driven over stdio by the official SDK's own client, over the
-session's shared sample archive (tests/conftest.py): every tool only reads."""
+session's shared sample archive (tests/conftest.py), which every tool but save_search only reads (that one is
+tested on an archive of its own)."""
 from __future__ import annotations
 
 import asyncio
@@ -34,7 +35,9 @@ def session_run(home, work):
     return asyncio.run(main())
 
 
-EXPECTED = {"search_transcripts", "get_turn", "get_call", "list_calls", "term_trend"}
+EXPECTED = {"search_transcripts", "get_turn", "get_call", "list_calls", "term_trend", "list_saved_searches",
+            "get_saved_search", "save_search"}
+WRITES = {"save_search"}           # the one tool that changes the archive (tested on an archive of its own)
 
 
 def test_tools_schemas_and_every_call(home):
@@ -47,7 +50,9 @@ def test_tools_schemas_and_every_call(home):
             "get_turn": {"turn_id": "KC-2020Q1:t006", "context": 1},
             "get_call": {"call_id": "KC-2020Q1", "offset": 20, "limit": 5},
             "list_calls": {"ticker": "KC"},
-            "term_trend": {"query": "cloud", "years": [2020]},
+            "term_trend": {"terms": ["cloud", "margins"], "tickers": ["KC", "YETI"], "years": [2020],
+                           "split": "company"},
+            "list_saved_searches": {},
         }
         for name, args in calls.items():
             out[name] = await s.call_tool(name, args)
@@ -57,8 +62,10 @@ def test_tools_schemas_and_every_call(home):
     assert set(tools) == EXPECTED
     for name, tool in tools.items():
         assert len(tool.description) > 40, name
-        assert tool.annotations.read_only_hint is True and tool.annotations.idempotent_hint is True
+        assert tool.annotations.read_only_hint is (name not in WRITES) and tool.annotations.idempotent_hint is True
         assert tool.output_schema and tool.input_schema["type"] == "object"
+        if name not in out:
+            continue
         result = out[name]
         assert not result.is_error, (name, result.content)
         jsonschema.validate(result.structured_content, tool.output_schema)
@@ -75,7 +82,53 @@ def test_tools_schemas_and_every_call(home):
     call = out["get_call"].structured_content
     assert len(call["turns"]) == 5 and call["next_offset"] == 25 and call["total_turns"] == 28
     assert out["list_calls"].structured_content["calls"][0]["call_id"] == "KC-2020Q1"
-    assert out["term_trend"].structured_content["quarters"][0]["period"] == "Q1 2020"
+    trend = out["term_trend"].structured_content
+    assert [(s["ticker"], s["term"]) for s in trend["series"]] == [("KC", "cloud"), ("KC", "margins"),
+                                                                   ("YETI", "cloud"), ("YETI", "margins")]
+    assert trend["series"][0]["quarters"][0]["period"] == "Q1 2020" and trend["split"] == "company"
+
+
+def test_save_a_search_then_read_what_it_recorded(tmp_path):
+    """save_search on an archive of its own; a call added afterwards is recorded for it; no webhook argument."""
+    import shutil
+
+    from archive.config import Settings
+    from archive.service import Archive
+
+    from .conftest import SAMPLE
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir(), later.mkdir()
+    for f in SAMPLE.glob("*.json"):
+        shutil.copy(f, (later if f.name.startswith("lands-end") else first) / f.name)
+    a = Archive.open(Settings(home=tmp_path / "home", encoder="hash"))
+    assert a.ingest([first]).ok
+    a.reindex()
+
+    async def save(s):
+        tools = {t.name: t for t in (await s.list_tools()).tools}
+        made = await s.call_tool("save_search", {"name": "Catalogs", "query": "catalog", "mode": "lexical"})
+        again = await s.call_tool("save_search", {"name": "Catalogs", "query": "catalog"})
+        hooked = await s.call_tool("save_search", {"name": "Hook", "query": "x", "webhook": "http://evil/"})
+        return tools, made, again, hooked
+    tools, made, again, hooked = session_run(tmp_path / "home", save)
+    assert "webhook" not in tools["save_search"].input_schema["properties"]
+    assert not made.is_error and made.structured_content["slug"] == "catalogs"
+    assert made.structured_content["filters"] == {"mode": "lexical"}
+    assert again.is_error and "exists already" in " ".join(c.text for c in again.content)
+    assert not hooked.is_error and a.saved_search("Hook")["webhook"] is None     # an unknown argument is dropped
+    assert a.ingest([later]).ok
+    a.reindex()
+    a.close()
+
+    async def read(s):
+        return (await s.call_tool("list_saved_searches", {}),
+                await s.call_tool("get_saved_search", {"name": "catalogs", "limit": 5}),
+                await s.call_tool("get_saved_search", {"name": "nope"}))
+    listed, got, missing = session_run(tmp_path / "home", read)
+    assert [x["name"] for x in listed.structured_content["saved_searches"]] == ["Catalogs", "Hook"]
+    hits = got.structured_content["hits"]
+    assert hits and {h["call_id"] for h in hits} == {"LE-2020Q3"} and all(h["found_at"] for h in hits)
+    assert missing.is_error and "no saved search" in " ".join(c.text for c in missing.content)
 
 
 def test_bad_arguments_are_tool_errors_a_model_can_act_on(home):
@@ -126,8 +179,14 @@ HOSTILE = [
     ("get_call", {"call_id": "KC-2020Q1", "limit": 1000}),
     ("list_calls", {"ticker": "KC; DROP"}),
     ("list_calls", {"year": "twenty"}),
-    ("term_trend", {"query": "*"}),
-    ("term_trend", {"query": "cloud", "years": [1800]}),
+    ("term_trend", {"terms": ["*"]}),
+    ("term_trend", {"terms": ["cloud"], "years": [1800]}),
+    ("term_trend", {"terms": ["a", "b", "c", "d", "e"]}),
+    ("term_trend", {"terms": []}),
+    ("term_trend", {"terms": "cloud"}),
+    ("term_trend", {"terms": ["cloud"], "split": "company"}),
+    ("term_trend", {"terms": ["cloud"], "measure": "words"}),
+    ("term_trend", {"query": "cloud"}),
     ("no_such_tool", {"query": "margin"}),
 ]
 

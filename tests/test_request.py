@@ -94,8 +94,72 @@ def test_every_field_is_an_mcp_argument_with_the_declared_bounds():
         elif fd.kind == declared.BOOL:
             assert flat["type"] == "boolean" and p["default"] is fd.default
     assert set(props) == {fd.mcp_name for fd in FIELDS}
-    trend = tools["term_trend"].parameters["properties"]
-    assert set(trend) == {declared.BY_NAME[n].mcp_name for n in declared.TREND_FIELDS}
+
+
+def test_the_trend_is_declared_once_at_every_door():
+    """The trend comparison's fields (TREND_FIELDS): the CLI's `trend` options, /api/trend's parameters, the MCP
+    term_trend arguments and the web parser agree with the declaration: up to MAX_TERMS terms of q's bounds, the
+    search's ticker and years, split and measure with their vocabularies and defaults."""
+    from archive.cli import trend as trend_command
+    terms = declared.TREND_BY_NAME["q"]
+    assert terms.max_items == declared.MAX_TERMS == 4 and terms.max_length == declared.MAX_QUERY
+    assert declared.TREND_BY_NAME["ticker"] is declared.BY_NAME["ticker"]
+    assert declared.TREND_BY_NAME["years"] is declared.BY_NAME["years"]
+    choices = [fd for fd in declared.TREND_FIELDS if fd.kind == declared.CHOICE]
+    assert {fd.name for fd in choices} == {"split", "measure"}
+
+    cli = {p.name: p for p in trend_command.params}
+    assert isinstance(cli["terms"], click.Argument) and cli["terms"].nargs == -1 and cli["terms"].required
+    assert cli["tickers"].multiple and (cli["year"].type.min, cli["year"].type.max) == declared.YEARS
+    assert "years" in cli
+    for fd in choices:
+        assert tuple(cli[fd.attr].type.choices) == fd.choices and cli[fd.attr].default == fd.default, fd.name
+
+    api = {p["name"]: p for p in document()["paths"]["/api/trend"]["get"]["parameters"]}
+    assert set(api) == {"q", "ticker", "year", "years", "split", "measure"}
+    q = api["q"]
+    assert q["required"] and q["schema"]["type"] == "array" and q["schema"]["maxItems"] == terms.max_items
+    assert q["schema"]["items"]["maxLength"] == terms.max_length and "comma-separate" not in q["description"]
+    assert api["ticker"]["schema"]["maxItems"] == declared.MAX_TICKERS
+    for fd in choices:
+        assert tuple(api[fd.name]["schema"]["enum"]) == fd.choices and api[fd.name]["schema"]["default"] == fd.default
+
+    pytest.importorskip("mcp")
+    from web.mcp_server import build_server
+
+    class NoArchive:
+        pass
+    tool = {t.name: t for t in build_server(NoArchive())._tool_manager.list_tools()}["term_trend"]
+    props = tool.parameters["properties"]
+    assert set(props) == {fd.mcp_name for fd in declared.TREND_FIELDS} == {"terms", "tickers", "years", "split",
+                                                                            "measure"}
+    assert tool.parameters["required"] == ["terms"]
+    assert (props["terms"]["minItems"], props["terms"]["maxItems"]) == (1, terms.max_items)
+    assert props["terms"]["items"]["maxLength"] == terms.max_length
+    assert _nonnull(props["tickers"])["maxItems"] == declared.MAX_TICKERS
+    for fd in choices:
+        assert tuple(props[fd.name]["enum"]) == fd.choices and props[fd.name]["default"] == fd.default
+
+
+def test_the_web_trend_parser_takes_repeated_terms_within_the_declared_bounds():
+    from web.params import trend_request
+    req = trend_request(MultiDict([("q", "cloud"), ("q", "gross margin, outlook"), ("q", ""), ("q", "CLOUD"),
+                                   ("ticker", "kc,yeti"), ("years", "2019-2020"), ("measure", "turns")]))
+    assert req.terms == ("cloud", "gross margin, outlook")          # not split on commas; empty and dupes dropped
+    assert req.tickers == ("KC", "YETI") and req.years == (2019, 2020) and req.measure == "turns"
+    assert req.split == "none"
+    assert trend_request(MultiDict({"q": "cloud"})) == declared.TrendRequest.build(terms=["cloud"])
+    bad = [(MultiDict([("q", t) for t in "abcde"]), "q"), (MultiDict({"q": "*"}), "q"),
+           (MultiDict({"q": "x" * (declared.MAX_QUERY + 1)}), "q"), (MultiDict({"q": ""}), "q"),
+           (MultiDict({"q": "cloud", "split": "company"}), "split"),
+           (MultiDict({"q": "cloud", "split": "ticker"}), "split"),
+           (MultiDict({"q": "cloud", "measure": "words"}), "measure"),
+           (MultiDict({"q": "cloud", "years": "20-"}), "years"),
+           (MultiDict({"q": "cloud", "ticker": "<b>"}), "ticker")]
+    for args, param in bad:
+        with pytest.raises(BadRequestError) as e:
+            trend_request(args)
+        assert e.value.param == param, (args, e.value.message)
 
 
 def _nonnull(p):

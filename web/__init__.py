@@ -10,7 +10,8 @@ from archive.config import Settings
 from archive.service import Archive
 
 MAX_REQUEST_BYTES = 64 * 1024
-HEAVY = {"api.search", "api.trend", "api.connector_search", "pages.search", "pages.trend"}
+HEAVY = {"api.search", "api.search_csv", "api.search_xlsx", "api.trend", "api.connector_search", "pages.search",
+         "pages.trend", "saved.page"}
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     from . import api, errors, pages
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    from . import feeds, saved              # saved searches: their API and pages; their Atom feeds
+    app.register_blueprint(saved.bp)
+    app.register_blueprint(feeds.bp)
     errors.register(app)
 
     key = app.config["ARCHIVE"].settings.api_key

@@ -1,12 +1,13 @@
-"""The JSON API under /api/: search, trend, calls, turns, health, stats, and the connector pair."""
+"""The JSON API under /api/: search (and its CSV and XLSX exports), trend, calls, turns, health, stats, and the
+connector pair."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
 from archive.errors import BadRequestError
-from archive.request import MAX_CONTEXT, TREND_FIELDS, YEARS
+from archive.request import EXPORT_IGNORES, EXPORT_MAX, FIELDS, MAX_CONTEXT, YEARS
 
-from .params import int_value, one_value, search_request
+from .params import int_value, one_value, search_request, trend_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 DEFAULT_CALLS, MAX_CALLS = 100, 1000        # calls per page of /api/calls
@@ -20,6 +21,34 @@ def archive():
 def search():
     results = archive().search(search_request(request.args))
     return jsonify(results.to_dict())
+
+
+# An export takes the search's parameters; limit, page and group are ignored (it is every match, up to max).
+EXPORT_FIELDS = tuple(f.name for f in FIELDS if f.name not in EXPORT_IGNORES)
+
+
+@bp.get("/search.csv")
+def search_csv():
+    return _export("csv")
+
+
+@bp.get("/search.xlsx")
+def search_xlsx():
+    return _export("xlsx")
+
+
+def _export(ext: str):
+    """The search's matches (up to max, default and most EXPORT_MAX) as a CSV or XLSX download."""
+    from archive import export
+    q = search_request(request.args, EXPORT_FIELDS)
+    max_hits = int_value(request.args, "max", 1, EXPORT_MAX, EXPORT_MAX)
+    a = archive()
+    results = a.export(q, max_hits, snippets=False)
+    body = export.to_csv(results) if ext == "csv" else export.to_xlsx(results, generation=a.searcher.name)
+    resp = current_app.response_class(body, content_type=export.TYPES[ext])
+    resp.headers["Content-Disposition"] = f'attachment; filename="{export.filename(results, ext)}"'
+    resp.headers["X-Total-Matches"] = str(results.total)
+    return resp
 
 
 @bp.get("/calls")
@@ -72,7 +101,8 @@ def stats():
 
 @bp.get("/trend")
 def trend():
-    return jsonify(archive().trend(search_request(request.args, TREND_FIELDS, mode="lexical")))
+    """Up to four terms (the repeated q) per fiscal quarter; split=company: a series per ticker and term."""
+    return jsonify(archive().trend(trend_request(request.args)))
 
 
 @bp.get("/openapi.json")

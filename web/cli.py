@@ -41,6 +41,7 @@ def serve(ctx, host, port, threads, max_in_flight, connection_limit, channel_tim
     require_key_beyond_loopback(host, archive.settings.api_key)
     _warm(archive)
     app = create_app(archive=archive, max_in_flight=max_in_flight)
+    _send_webhooks(archive)
     connection_limit = _fit_connection_limit(connection_limit)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving {archive.stats()['calls']} calls: open http://{shown}:{port}/ "
@@ -50,6 +51,19 @@ def serve(ctx, host, port, threads, max_in_flight, connection_limit, channel_tim
                    connection_limit=connection_limit, channel_timeout=channel_timeout,
                    cleanup_interval=1,        # look for silent connections every second, not every 30 s
                    asyncore_use_poll=True)    # poll(), not select(): no 1024-descriptor ceiling
+
+
+def _send_webhooks(archive) -> None:
+    """The saved searches' webhook deliveries, sent in the background while the server runs (queued by ingests
+    and reindexes in any process; failures are logged here and retried with backoff: archive/webhooks.py)."""
+    import logging
+    logger = logging.getLogger("archive.webhooks")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    archive.webhook_sender().start()
 
 
 def _fit_connection_limit(wanted: int) -> int:

@@ -1,6 +1,8 @@
 """The MCP server: the archive's lookups as tools for chat assistants (official Python SDK, stdio or
-streamable HTTP), over the same Archive service as the web app. Every tool is read-only and idempotent, declares
-its input bounds and its output schema, and answers a bad argument with a tool error a model can act on."""
+streamable HTTP), over the same Archive service as the web app. Every tool but save_search is read-only, all are
+idempotent; each declares its input bounds and its output schema, and answers a bad argument with a tool error a
+model can act on. save_search takes no webhook: a chat tool, which may be steered by the text it reads, cannot
+make the archive send transcripts anywhere."""
 from __future__ import annotations
 
 import inspect
@@ -20,7 +22,9 @@ INSTRUCTIONS = (
     "(by meaning or exact words, filtered by ticker, fiscal year, quarter, speaker, role and section); each hit has "
     "a turn_id, a citation and a url to cite, and a match strength: no hits means nothing on file matches. Use "
     "get_turn to read a hit in context, get_call for a whole call, "
-    "list_calls to see which calls exist, term_trend to see how often a topic comes up per quarter.")
+    "list_calls to see which calls exist, term_trend to compare how often up to four topics come up per quarter. "
+    "save_search keeps a search so the hits of calls added later are recorded; list_saved_searches and "
+    "get_saved_search read what they found.")
 
 
 class Question(BaseModel):
@@ -135,16 +139,85 @@ class CallsOutput(BaseModel):
 
 
 class Quarter(BaseModel):
-    period: str
+    period: str = Field(description="Fiscal period, e.g. Q1 2020.")
     calls_mentioning: int
     calls_on_file: int
-    share: float
-    turns: int
+    share: float = Field(description="calls_mentioning / calls_on_file (0 when no call is on file).")
+    turns: int = Field(description="Turns that mention the term.")
+
+
+class TrendSeries(BaseModel):
+    term: str
+    ticker: str | None = Field(description="With split=company: the ticker this series counts; else null (the "
+                                           "whole ticker set).")
+    company: str | None
+    quarters: list[Quarter] = Field(description="The same fiscal quarters in every series, oldest first.")
+    truncated: bool = Field(description="The count stopped at the first 20,000 matching passages.")
 
 
 class TrendOutput(BaseModel):
+    terms: list[str]
+    tickers: list[str]
+    years: list[int] | None
+    split: Literal["none", "company"]
+    measure: Literal["share", "turns"]
+    series: list[TrendSeries] = Field(description="One per term; with split=company one per ticker and term, "
+                                                  "ticker by ticker.")
+    warnings: list[str] = Field(description="E.g. a ticker with no calls on file, skipped.")
+
+
+class SavedHit(BaseModel):
+    turn_id: str = Field(description="Pass it to get_turn to read the hit in context.")
+    call_id: str
+    company: str | None
+    ticker: str | None
+    period: str
+    speaker: str
+    role: str
+    section: str
+    passage: str
+    citation: str
+    url: str
+    match: float
+    found_at: str = Field(description="When it was recorded (UTC): when its call became searchable.")
+
+
+class SavedSearchInfo(BaseModel):
+    name: str
+    slug: str
     query: str
-    quarters: list[Quarter]
+    filters: dict = Field(description="The saved search's other fields (tickers, years, role, section, mode, ...).")
+    recorded: int = Field(description="Hits recorded since it was saved (each from a call added after).")
+    new: int = Field(description="Hits recorded since its results were last viewed in the web app.")
+    last_found_at: str | None
+    feed_url: str = Field(description="Its Atom feed of new hits.")
+    url: str = Field(description="Its page in the web app.")
+
+
+class SavedListOutput(BaseModel):
+    saved_searches: list[SavedSearchInfo]
+
+
+class SavedHitsOutput(BaseModel):
+    saved_search: SavedSearchInfo
+    hits: list[SavedHit] = Field(description="The hits it recorded, newest first: what came up in calls added "
+                                             "after it was saved.")
+
+
+def _saved_info(s: dict) -> SavedSearchInfo:
+    r = s["request"]
+    filters = {k: v for k, v in r.items() if k != "text" and v not in (None, (), [], "") and
+               v != declared.BY_ATTR[k].default}
+    return SavedSearchInfo(name=s["name"], slug=s["slug"], query=s["query"], filters=filters,
+                           recorded=s["recorded"], new=s["new"], last_found_at=s["last_found_at"],
+                           feed_url=s["feed_url"], url=s["url"])
+
+
+def _saved_hit(h: dict) -> SavedHit:
+    return SavedHit(turn_id=h["turn_id"], call_id=h["call_id"], company=h["company"], ticker=h["ticker"],
+                    period=_period(h["year"], h["quarter"]), speaker=h["speaker"], role=h["role"],
+                    section=h["section"], passage=_cut(h["passage"], 1000), citation=h["citation"], url=h["url"],
+                    match=h["match"], found_at=h["found_at"])
 
 
 def _period(year, quarter) -> str:
@@ -308,15 +381,66 @@ def build_server(archive: Archive):
             for r in rows[:500]])
 
     def term_trend(**arguments) -> TrendOutput:
-        """How often a topic comes up per fiscal quarter: calls mentioning it out of the calls on file."""
+        """Compare how often up to four topics come up per fiscal quarter: for each term (a query: words, "exact
+        phrases", -excluded words, a OR b), the calls mentioning it out of the calls on file and the turns that
+        mention it. With tickers and split=company: one series per ticker and term, to compare companies."""
+        by_mcp = {fd.mcp_name: fd.attr for fd in declared.TREND_FIELDS}
         try:
-            t = archive.trend(request_from_tool(arguments, declared.TREND_FIELDS, mode="lexical"))
+            t = archive.trend(declared.TrendRequest.build(**{by_mcp[k]: v for k, v in arguments.items()}))
         except ArchiveError as e:
             raise failing(e) from None
-        return TrendOutput(query=t["query"], quarters=[Quarter(
-            period=_period(x["year"], x["quarter"]), calls_mentioning=x["calls"], calls_on_file=x["calls_on_file"],
-            share=x["share"], turns=x["turns"]) for x in t["quarters"]])
-    term_trend.__signature__ = request_signature(declared.TREND_FIELDS, returns=TrendOutput)
+        return TrendOutput(terms=t["terms"], tickers=t["tickers"], years=t["years"], split=t["split"],
+                           measure=t["measure"], warnings=t["warnings"], series=[TrendSeries(
+                               term=s["term"], ticker=s["ticker"], company=s["company"], truncated=s["truncated"],
+                               quarters=[Quarter(period=_period(x["year"], x["quarter"]), calls_mentioning=x["calls"],
+                                                 calls_on_file=x["calls_on_file"], share=x["share"],
+                                                 turns=x["turns"]) for x in s["quarters"]]) for s in t["series"]])
+    terms = declared.TREND_BY_NAME["q"]
+    rest = request_signature(declared.TREND_FIELDS[1:], returns=TrendOutput)
+    term_trend.__signature__ = rest.replace(parameters=[inspect.Parameter(
+        terms.mcp_name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=terms.max_length)]],
+            Field(min_length=1, max_length=terms.max_items, description=terms.help)]), *rest.parameters.values()])
     server.tool(annotations=read_only, structured_output=True)(term_trend)
+
+    @server.tool(annotations=read_only, structured_output=True)
+    def list_saved_searches() -> SavedListOutput:
+        """The searches saved in the archive (by people in the web app or the CLI, or by save_search), each with
+        how many hits it has recorded from calls added since it was saved."""
+        return SavedListOutput(saved_searches=[_saved_info(s) for s in archive.saved_searches()])
+
+    @server.tool(annotations=read_only, structured_output=True)
+    def get_saved_search(
+        name: Annotated[str, Field(min_length=1, max_length=80, description="Its name or slug.")],
+        limit: Annotated[int, Field(ge=1, le=50, description="Hits to return, newest first.")] = 10,
+    ) -> SavedHitsOutput:
+        """What a saved search has found in the calls added since it was saved (its alerts), newest first."""
+        try:
+            s, hits = archive.saved_feed(name)
+        except ArchiveError as e:
+            raise failing(e) from None
+        return SavedHitsOutput(saved_search=_saved_info(s), hits=[_saved_hit(h) for h in hits[:limit]])
+
+    def save_search(**arguments) -> SavedSearchInfo:
+        """Save a search under a name, so that the hits of every call added from now on are recorded for it (read
+        them with get_saved_search; people see them in the web app and its Atom feed). Takes the arguments of
+        search_transcripts (limit and page are not kept). A name already saved is refused unless replace is
+        true. Chat tools cannot attach webhooks (people add them in the web app or the CLI)."""
+        name, replace = arguments.pop("name"), arguments.pop("replace", False)
+        arguments.pop("limit", None)
+        arguments.pop("page", None)
+        try:
+            return _saved_info(archive.save_search(name, request_from_tool(arguments), replace=replace))
+        except ArchiveError as e:
+            raise failing(e) from None
+    searched = request_signature(returns=SavedSearchInfo)
+    save_search.__signature__ = searched.replace(parameters=[
+        inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, Field(
+            min_length=1, max_length=80, description="A name for it, e.g. 'KC pricing pressure'.")]),
+        *[p for p in searched.parameters.values() if p.name not in ("limit", "page")],
+        inspect.Parameter("replace", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+            bool, Field(description="Replace a saved search of the same name (its recorded hits go).")])])
+    server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True,
+                                            openWorldHint=False), structured_output=True)(save_search)
 
     return server

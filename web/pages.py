@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from archive.errors import ArchiveError
 from archive.models import SECTION_LABELS, period_text
-from archive.request import FIELDS, MAX_QUERY, TREND_FIELDS, WINDOW
+from archive.request import FIELDS, MAX_QUERY, WINDOW
 from archive.snippets import highlight
 
 from .errors import for_page
@@ -70,7 +70,11 @@ def search():
                        hit_by_id={h.turn_id: h for h in results.hits}, facets=_facets(args, results.facets),
                        chips=_chips(args, results.facets), weak_url=_search_url(_pairs(args, "min_score") +
                                                                                 [("min_score", "0")]),
-                       back=urlencode(_pairs(args, keep_page=True)), window=WINDOW)
+                       back=urlencode(_pairs(args, keep_page=True)), window=WINDOW,
+                       # plain downloads: with ARCHIVE_API_KEY set /api needs the key in a header, so no links
+                       **({} if archive().settings.api_key else {
+                           "export_csv": url_for("api.search_csv") + "?" + urlencode(_pairs(args, "limit")),
+                           "export_xlsx": url_for("api.search_xlsx") + "?" + urlencode(_pairs(args, "limit"))}))
             if not results.hits:
                 ctx["suggestions_without"] = _without(args)
         except ArchiveError as e:
@@ -226,52 +230,10 @@ def _back_url(back: str | None) -> str | None:
     return url_for("pages.search") + ("?" + urlencode(pairs) if pairs else "")
 
 
-@bp.get("/trend")
-def trend():
-    args = request.args
-    ctx = {"args": _shown(args), "error": None, "trend": None, "chart": None, **common()}
-    q = one_value(args, "q")
-    if q:
-        try:
-            t = archive().trend(search_request(args, TREND_FIELDS, mode="lexical"))
-            ctx["trend"] = t
-            ctx["chart"] = Markup(_chart(t, args))
-        except ArchiveError as e:
-            ctx["error"] = for_page(e)
-    return render_template("trend.html", **ctx), ctx["error"].status if ctx["error"] else 200
-
-
-def _chart(t, args) -> str:
-    """A server-side SVG bar chart: share of each quarter's calls that mention the query; each bar links to
-    that quarter's hits."""
-    from html import escape
-    qs = t["quarters"]
-    if not qs:
-        return ""
-    w, h, pad, bottom = max(360, 46 * len(qs) + 60), 240, 40, 40
-    bw = (w - pad - 10) / len(qs)
-    top = max(x["share"] for x in qs) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" '
-             f'aria-label="Share of calls mentioning {escape(t["query"])}, per fiscal quarter">']
-    for frac in (0, 0.5, 1):
-        y = h - bottom - frac * (h - bottom - 20)
-        parts.append(f'<line x1="{pad}" x2="{w - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde2ea"/>'
-                     f'<text x="{pad - 6}" y="{y + 4:.1f}" text-anchor="end">{frac * top:.0%}</text>')
-    for i, x in enumerate(qs):
-        bh = (x["share"] / top) * (h - bottom - 20)
-        bx, by = pad + i * bw + 4, h - bottom - bh
-        link = url_for("pages.search", q=t["query"], ticker=",".join(t["tickers"]) or None, year=x["year"],
-                       quarter=x["quarter"])
-        title = f'{x["period"]}: {x["calls"]} of {x["calls_on_file"]} calls, {x["turns"]} turns'
-        parts.append(f'<a href="{escape(link)}"><title>{escape(title)}</title>'
-                     f'<rect x="{bx:.1f}" y="{by:.1f}" width="{bw - 8:.1f}" height="{max(bh, 1):.1f}" rx="2"/></a>'
-                     f'<text x="{bx + (bw - 8) / 2:.1f}" y="{h - bottom + 14}" text-anchor="middle">{x["year"]}</text>'
-                     f'<text x="{bx + (bw - 8) / 2:.1f}" y="{h - bottom + 27}" text-anchor="middle">Q{x["quarter"]}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 @bp.get("/api")
 def api_docs():
     from .openapi import document
     return render_template("api.html", doc=document(), **common())
+
+
+from . import trend  # noqa: E402,F401  (the trend comparison page registers /trend on bp: web/trend.py)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from archive.errors import BadRequestError
-from archive.request import BOOL, FLOAT, INT, TEXT, YEAR_RANGE, SearchRequest, fields
+from archive.request import BOOL, FLOAT, INT, TEXT, TREND_FIELDS, YEAR_RANGE, SearchRequest, TrendRequest, fields
 
 
 def one_value(args, name, default=None):
@@ -78,6 +78,13 @@ def search_request(args, names=None, **fixed) -> SearchRequest:
     values = {fd.attr: _value(args, fd) for fd in fields(names) if fd.kind != TEXT}
     text = one_value(args, "q", "")
     return SearchRequest.build(text=text, **{k: v for k, v in values.items() if v is not None}, **fixed)
+
+
+def trend_request(args) -> TrendRequest:
+    """The trend comparison the arguments ask for: the terms are the repeated q (never split on commas), the
+    other fields in the search's web syntax, all checked by the declaration (archive/request.py)."""
+    values = {fd.attr: _value(args, fd) for fd in TREND_FIELDS if fd.name != "q"}
+    return TrendRequest.build(terms=args.getlist("q"), **{k: v for k, v in values.items() if v is not None})
 
 
 def tickers(args) -> tuple[str, ...]:
