@@ -79,7 +79,7 @@ def show(ctx, name, as_json):
     s = open_archive(ctx).saved_search(name)
     if as_json:
         return _emit(s)
-    click.echo(f"{s['name']}  [{s['slug']}]\n  {_described(s)}\n  feed: {s['feed_url']}" + _webhook_line(s))
+    click.echo(f"{s['name']}  [{s['slug']}]\n  {_described(s)}\n  feed: {s['feed_url']}" + _webhook_line(s, "  "))
     if not s["recorded_hits"]:
         click.echo("  no hits recorded yet: they are recorded when new calls that match are indexed")
     for h in s["recorded_hits"]:
@@ -133,14 +133,14 @@ def _described(s: dict) -> str:
     return f"{r['text']!r} ({', '.join(parts + [r['mode']])})"
 
 
-def _webhook_line(s: dict) -> str:
+def _webhook_line(s: dict, indent: str = "    ") -> str:
     if not s["webhook"]:
         return ""
     d = s["last_delivery"]
     state = "no delivery yet" if d is None else f"last delivery {d['status']}" + (
         f" ({d['last_error']})" if d["last_error"] else "")
     pending = s["delivery_counts"].get("pending", 0)
-    return f"\n    webhook {s['webhook']}: {state}" + (f"; {pending} pending" if pending else "")
+    return f"\n{indent}webhook {s['webhook']}: {state}" + (f"; {pending} pending" if pending else "")
 
 
 def alerts_note(alerts: dict | None) -> None:

@@ -25,7 +25,7 @@ from .formats.report import describe, describe_failure
 from .indexes import ReindexResult, engine_of, live_manifest, make_encoder
 from .indexes import reindex as build_generation
 from .models import SearchResults, parent_of, period_label
-from .request import EXPORT_DEPTH, EXPORT_MAX, MAX_CONTEXT, WINDOW, SearchRequest
+from .request import EXPORT_DEPTH, EXPORT_MAX, MAX_CONTEXT, WINDOW, SearchRequest, TrendRequest
 from .saved import ALERT_HITS, FEED_ENTRIES, SavedSearches
 from .searcher import Searcher, open_searcher
 from .snippets import citation, turn_url
@@ -543,7 +543,6 @@ class Archive:
         in and the share of the quarter's calls on file that mention it. split=company partitions each term's
         matches by their call's ticker: one series per ticker of the set and term, each over that ticker's calls.
         Every series has the same quarters: those on file under the ticker and year filters."""
-        from .request import TrendRequest
         if isinstance(request, SearchRequest):
             request = TrendRequest.build(terms=(request.text,), tickers=request.tickers, years=request.years)
         req = request.validated()

@@ -48,6 +48,8 @@ def main(argv=None) -> int:
         import time
         if not args.no_index:
             _ = archive.encoder      # load the model once, now: each pass that finds a new call is then quick
+            # the saved searches' webhooks go out from here too (in the background: a pass never waits on them)
+            archive.webhook_sender().start()
         stop, failures = [], []
         signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
         try:
