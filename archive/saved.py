@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from .errors import BadRequestError, ConflictError, NotFoundError
-from .request import FIELDS, SearchRequest
+from .models import SECTION_LABELS
+from .request import FIELDS, UNIT_TEXT, SearchRequest
 
 MAX_SAVED = 100          # saved searches per archive (each runs once per index build that adds calls)
 MAX_NAME = 80            # characters of a saved search's name
@@ -94,6 +95,28 @@ def link_local(host: str) -> bool:
         return False
     mapped = getattr(ip, "ipv4_mapped", None)
     return ip.is_link_local or bool(mapped and mapped.is_link_local)
+
+
+def described(q: SearchRequest) -> str:
+    """'"pricing pressure" in KC 2020-2021 · executives · Q&A · keyword search': the query and what narrows it."""
+    years = (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}-{q.years[1]}") if q.years else None
+    where = " ".join(p for p in (*q.tickers, q.company, years, *(f"Q{x}" for x in q.quarters)) if p)
+    parts = [f"\u201c{q.text}\u201d" + (f" in {where}" if where else "")]
+    if q.speaker:
+        parts.append(f"said by {q.speaker}")
+    if q.role:
+        parts.append({"executive": "executives", "analyst": "analysts", "operator": "the operator"}.get(q.role, q.role))
+    if q.section:
+        parts.append(SECTION_LABELS.get(q.section, q.section))
+    if q.unit != "turn":
+        parts.append(UNIT_TEXT.get(q.unit, q.unit))
+    if q.mode != "hybrid":
+        parts.append({"lexical": "keyword search", "semantic": "semantic search"}.get(q.mode, q.mode))
+    if q.min_score is not None:
+        parts.append(f"match at least {q.min_score:g}")
+    if q.sort == "date":
+        parts.append("newest calls first")
+    return " \u00b7 ".join(parts)
 
 
 def request_of(stored: dict) -> SearchRequest:

@@ -46,7 +46,7 @@ def add(ctx, name, webhook, replace, as_json, query, **options):
         return _emit(s)
     for w in s["warnings"]:
         click.echo(f"note: {w}", err=True)
-    click.echo(f"saved {s['name']!r}: {_described(s)}\nfeed: {s['feed_url']}"
+    click.echo(f"saved {s['name']!r}: {s['described']}\nfeed: {s['feed_url']}"
                + (f"\nwebhook: {s['webhook']}" if s["webhook"] else ""))
 
 
@@ -64,7 +64,7 @@ def list_(ctx, as_json):
         return
     for s in rows:
         new = f", {s['new']} new since last viewed" if s["new"] else ""
-        click.echo(f"{s['name']}  [{s['slug']}]\n    {_described(s)}\n    {s['recorded']} hits recorded{new}; "
+        click.echo(f"{s['name']}  [{s['slug']}]\n    {s['described']}\n    {s['recorded']} hits recorded{new}; "
                    f"last checked {s['checked_at'] or 'never'}" + (f"; error: {s['last_error']}" if s["last_error"]
                                                                   else "") + _webhook_line(s))
 
@@ -79,7 +79,7 @@ def show(ctx, name, as_json):
     s = open_archive(ctx).saved_search(name)
     if as_json:
         return _emit(s)
-    click.echo(f"{s['name']}  [{s['slug']}]\n  {_described(s)}\n  feed: {s['feed_url']}" + _webhook_line(s, "  "))
+    click.echo(f"{s['name']}  [{s['slug']}]\n  {s['described']}\n  feed: {s['feed_url']}" + _webhook_line(s, "  "))
     if not s["recorded_hits"]:
         click.echo("  no hits recorded yet: they are recorded when new calls that match are indexed")
     for h in s["recorded_hits"]:
@@ -120,17 +120,6 @@ def deliver(ctx, wait, as_json):
         click.echo(f"{len(attempts)} delivery attempt(s): {ok} delivered, {len(attempts) - ok} failed"
                    if attempts else "nothing to deliver")
     sys.exit(0 if all(a.ok for a in attempts) else 1)
-
-
-def _described(s: dict) -> str:
-    """'"pricing pressure" (ticker KC, role executive, hybrid)' from a saved search's request."""
-    r = s["request"]
-    parts = [f"{k} {','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
-             for k, v in (("ticker", r["tickers"]), ("company", r["company"]), ("years", r["years"] and
-                          "-".join(map(str, r["years"]))), ("quarter", r["quarters"]), ("speaker", r["speaker"]),
-                          ("role", r["role"]), ("section", r["section"]), ("unit", r["unit"] != "turn" and r["unit"]))
-             if v]
-    return f"{r['text']!r} ({', '.join(parts + [r['mode']])})"
 
 
 def _webhook_line(s: dict, indent: str = "    ") -> str:

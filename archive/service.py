@@ -26,7 +26,7 @@ from .indexes import ReindexResult, engine_of, live_manifest, make_encoder
 from .indexes import reindex as build_generation
 from .models import SearchResults, parent_of, period_label
 from .request import EXPORT_DEPTH, EXPORT_MAX, MAX_CONTEXT, WINDOW, SearchRequest, TrendRequest
-from .saved import ALERT_HITS, FEED_ENTRIES, SavedSearches
+from .saved import ALERT_HITS, FEED_ENTRIES, SavedSearches, described
 from .searcher import Searcher, open_searcher
 from .snippets import citation, turn_url
 from .store import Store
@@ -390,14 +390,24 @@ class Archive:
         (match strength and floor, questions with their answers, facets, order, groups, page: results.py). The
         request is checked before anything heavy runs."""
         t0 = time.perf_counter()
+        q, warnings, parsed = self._checked(request)
+        searcher = self.searcher
+        ranking = searcher.rank(q, parsed)
+        return self._answer(q, self._shaped(q, ranking, searcher), ranking, t0, warnings)
+
+    def _checked(self, request: SearchRequest):
+        """(the request validated, with a company filter as its tickers; warnings of tickers not on file; its query
+        parsed). NotFoundError when nothing a ticker or company filter names is on file."""
         q = request.validated()
         warnings = self._unknown_filters(q)
         q = self._company_as_tickers(q)
-        parsed = q.parsed()
-        searcher = self.searcher
-        ranking = searcher.rank(q, parsed)
-        shaped = results.shape(q, ranking, searcher, self.store, self.settings.base_url,
-                               lambda xs: self.encoder.encode(xs))
+        return q, warnings, q.parsed()
+
+    def _shaped(self, q: SearchRequest, ranking, searcher, snippets: bool = True):
+        return results.shape(q, ranking, searcher, self.store, self.settings.base_url,
+                             lambda xs: self.encoder.encode(xs), snippets=snippets)
+
+    def _answer(self, q: SearchRequest, shaped, ranking, t0: float, warnings: list[str]) -> SearchResults:
         return SearchResults(q, shaped.hits, shaped.total, (time.perf_counter() - t0) * 1000, ranking.weights,
                              notice=self.pending_notice(), calls=shaped.calls, weak=shaped.weak, floor=q.floor,
                              groups=shaped.groups, facets=shaped.facets, warnings=warnings)
@@ -415,26 +425,18 @@ class Archive:
         if isinstance(max_hits, bool) or not isinstance(max_hits, int) or not 1 <= max_hits <= EXPORT_MAX:
             raise BadRequestError(f"max {max_hits!r} is out of range: use 1 to {EXPORT_MAX} hits", param="max",
                                   example=str(EXPORT_MAX))
-        q = request.validated()
-        warnings = self._unknown_filters(q)
-        q = self._company_as_tickers(q)
-        parsed = q.parsed()
+        q, warnings, parsed = self._checked(request)
         # replace() does not validate again: the page size of a search (MAX_LIMIT) does not bound an export
         q = dataclasses.replace(q, page=1, limit=max_hits, group="none")
         searcher = self.searcher
         ranking = searcher.rank(q, parsed, calls=calls)
-        shaped = results.shape(q, ranking, searcher, self.store, self.settings.base_url,
-                               lambda xs: self.encoder.encode(xs), snippets=snippets)
+        shaped = self._shaped(q, ranking, searcher, snippets)
         if shaped.total <= max_hits:    # the search's window holds no more than the cap: rank deeper for the rest
             deep = dataclasses.replace(q, limit=max_hits + 1)
             window = EXPORT_DEPTH * max(max_hits, WINDOW)
-            deeper = results.shape(deep, searcher.rank(deep, parsed, window=window, calls=calls), searcher,
-                                   self.store, self.settings.base_url, lambda xs: self.encoder.encode(xs),
-                                   snippets=snippets)
+            deeper = self._shaped(deep, searcher.rank(deep, parsed, window=window, calls=calls), searcher, snippets)
             shaped = results.extended(shaped, deeper, max_hits, q)
-        return SearchResults(q, shaped.hits, shaped.total, (time.perf_counter() - t0) * 1000, ranking.weights,
-                             notice=self.pending_notice(), calls=shaped.calls, weak=shaped.weak, floor=q.floor,
-                             groups=None, facets=shaped.facets, warnings=warnings)
+        return self._answer(q, shaped, ranking, t0, warnings)
 
     def _unknown_filters(self, q: SearchRequest) -> list[str]:
         """A ticker or company filter that names nothing on file: NotFoundError when nothing the filter names is
@@ -654,8 +656,8 @@ class Archive:
 
     def describe_saved(self, s) -> dict:
         base = self.settings.base_url.rstrip("/")
-        return {**s.to_dict(), **self.saved.counts(s), "feed_url": f"{base}/feeds/{s.slug}.atom",
-                "url": f"{base}/saved/{s.slug}"}
+        return {**s.to_dict(), **self.saved.counts(s), "described": described(s.request),
+                "feed_url": f"{base}/feeds/{s.slug}.atom", "url": f"{base}/saved/{s.slug}"}
 
     def remove_saved(self, name: str) -> dict:
         return self.saved.remove(name).to_dict()

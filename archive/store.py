@@ -12,7 +12,7 @@ from .companies import Company, canonical
 from .errors import StoreError
 from .models import Chunk, Transcript, turn_id
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     call_id TEXT PRIMARY KEY,
@@ -82,6 +82,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(status, next_at);
+CREATE TABLE IF NOT EXISTS changes (
+    what TEXT PRIMARY KEY,                      -- 'calls': every change to calls, turns, chunks or files
+    n INTEGER NOT NULL
+);
 """
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"       # a webhook delivery's status
 
@@ -94,7 +98,6 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._writes = 0            # commits through this Store (PRAGMA data_version counts the others')
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -106,7 +109,8 @@ class Store:
                     for stmt in SCHEMA.split(";"):
                         if stmt.strip():
                             self.db.execute(stmt)
-                    # schema 4 adds the saved searches' tables, schema 3 an index (both created above)
+                    # schema 5 adds the change counter, 4 the saved searches' tables, 3 an index (all created
+                    # above)
                     # schema 2: where each call's company name came from (older rows: unknown)
                     if "company_source" not in {r[1] for r in self.db.execute("PRAGMA table_info(calls)")}:
                         self.db.execute("ALTER TABLE calls ADD COLUMN company_source TEXT")
@@ -146,11 +150,16 @@ class Store:
             raise
         else:
             self.db.execute("COMMIT")
-            self._writes += 1
 
-    def version(self) -> tuple[int, int]:
-        """Changes whenever the archive has changed since the last call on this thread (for caches)."""
-        return self._writes, self.db.execute("PRAGMA data_version").fetchone()[0]
+    def version(self) -> int:
+        """Changes whenever the calls have changed, in any process (for the caches of what they hold); writes to
+        the saved searches and their deliveries leave it alone."""
+        row = self.db.execute("SELECT n FROM changes WHERE what = 'calls'").fetchone()
+        return row[0] if row else 0
+
+    @staticmethod
+    def _calls_changed(db) -> None:
+        db.execute("INSERT INTO changes (what, n) VALUES ('calls', 1) ON CONFLICT(what) DO UPDATE SET n = n + 1")
 
     # ---- reads -------------------------------------------------------------------------------------------------
 
@@ -205,6 +214,7 @@ class Store:
         ticker_suffix) and company names (+ company_suffix): the text stays as it was. For benchmarks at scale
         (scripts/make_10x.py). Returns the calls copied."""
         with self.transaction() as db:
+            self._calls_changed(db)
             for part in _batches(sorted(source_ids)):
                 marks = ",".join("?" * len(part))
                 db.execute(
@@ -375,6 +385,7 @@ class Store:
         cid = t.call_id
         src = t.source
         with self.transaction() as db:
+            self._calls_changed(db)
             for old in {*drop, cid}:
                 db.execute("DELETE FROM calls WHERE call_id = ?", (old,))
             db.execute("DELETE FROM files WHERE path = ?", (src.path,))
@@ -396,7 +407,10 @@ class Store:
 
     def delete_call(self, call_id: str) -> bool:
         with self.transaction() as db:
-            return db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,)).rowcount > 0
+            gone = db.execute("DELETE FROM calls WHERE call_id = ?", (call_id,)).rowcount > 0
+            if gone:
+                self._calls_changed(db)
+            return gone
 
     # ---- saved searches, the hits they recorded, their webhook outbox (archive/saved.py) ------------------------
 

@@ -65,3 +65,21 @@ def test_slugs():
     assert slug_of("Pricing pressure (KC)") == "pricing-pressure-kc"
     assert slug_of("  AWS / backlog  ") == "aws-backlog"
     assert slug_of("価格").startswith("search-") and slug_of("価格") != slug_of("利益")
+
+
+def test_saved_search_writes_leave_the_calls_version_alone(archive):
+    """The caches of what the calls hold (companies, index status) key on Store.version: the web server's sender
+    polling the outbox, or a visit to a saved search, must not invalidate them; a change to the calls must."""
+    store = archive.store
+    saved = SavedSearches(store)
+    before = store.version()
+    s = saved.add("Cloud", SearchRequest.build(text="cloud"), webhook="http://127.0.0.1:9/x")
+    saved.record(s, [_hit("KC-2020Q1:t001")], "gen-1")
+    saved.claim_due(now=1e12, lease=60)
+    saved.visited(s)
+    assert store.version() == before
+    assert archive.ingest([SEED], meta={"ticker": "KC"}).ok
+    after = store.version()
+    assert after != before
+    store.delete_call("KC-2020Q1")
+    assert store.version() != after

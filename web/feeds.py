@@ -11,9 +11,6 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, current_app, request
 
 from archive.errors import ArchiveError, NotFoundError
-from archive.saved import request_of
-
-from .saved import described
 
 bp = Blueprint("feeds", __name__)
 ATOM = "application/atom+xml; charset=utf-8"
@@ -63,7 +60,7 @@ def atom(saved: dict, entries: list[dict]) -> bytes:
     fg = FeedGenerator()
     fg.id(feed_id(saved))
     fg.title(_xml(f"{saved['name']}: new hits"))
-    fg.subtitle(_xml(f"Earnings-call turns that match {described(request_of(saved['request']))}, from the calls "
+    fg.subtitle(_xml(f"Earnings-call turns that match {saved['described']}, from the calls "
                      "added since it was saved"))
     fg.link(href=saved["feed_url"], rel="self", type="application/atom+xml")
     fg.link(href=saved["url"], rel="alternate", type="text/html")

@@ -62,24 +62,29 @@ def search():
         try:
             q = search_request(args)
             results = archive().search(q)
-            shown = results.calls if results.groups is not None else results.total      # what a page holds
-            ctx.update(results=results, filters_text=_filters_text(q), page=q.page,
-                       pages=range(1, -(-shown // q.limit) + 1),
-                       page_url=lambda p: url_for("pages.search", **{**args.to_dict(), "page": p}),
-                       literal_url=url_for("pages.search", **{**args.to_dict(), "interpret": "0", "page": 1}),
-                       hit_by_id={h.turn_id: h for h in results.hits}, facets=_facets(args, results.facets),
-                       chips=_chips(args, results.facets), weak_url=_search_url(_pairs(args, "min_score") +
-                                                                                [("min_score", "0")]),
-                       back=urlencode(_pairs(args, keep_page=True)), window=WINDOW,
-                       # plain downloads: with ARCHIVE_API_KEY set /api needs the key in a header, so no links
-                       **({} if archive().settings.api_key else {
-                           "export_csv": url_for("api.search_csv") + "?" + urlencode(_pairs(args, "limit")),
-                           "export_xlsx": url_for("api.search_xlsx") + "?" + urlencode(_pairs(args, "limit"))}))
+            ctx.update(results_context(args, q, results,
+                                       lambda p: url_for("pages.search", **{**args.to_dict(), "page": p}),
+                                       back=urlencode(_pairs(args, keep_page=True))))
             if not results.hits:
                 ctx["suggestions_without"] = _without(args)
         except ArchiveError as e:
             ctx["error"] = for_page(e)
     return render_template("search.html", **ctx), ctx["error"].status if ctx["error"] else 200
+
+
+def results_context(args, q, results, page_url, back: str) -> dict:
+    """What search.html needs to show a search's results (the search page's, a saved search's page): the pages,
+    the facet links and filter chips, the weak and literal links, the viewer's way back, the export links."""
+    shown = results.calls if results.groups is not None else results.total      # what a page holds
+    return dict(results=results, filters_text=_filters_text(q), page=q.page, pages=range(1, -(-shown // q.limit) + 1),
+                page_url=page_url, literal_url=_search_url(_pairs(args, "interpret") + [("interpret", "0")]),
+                hit_by_id={h.turn_id: h for h in results.hits}, facets=_facets(args, results.facets),
+                chips=_chips(args, results.facets),
+                weak_url=_search_url(_pairs(args, "min_score") + [("min_score", "0")]), back=back, window=WINDOW,
+                # plain downloads: with ARCHIVE_API_KEY set /api needs the key in a header, so no links
+                **({} if archive().settings.api_key else {
+                    "export_csv": url_for("api.search_csv") + "?" + urlencode(_pairs(args, "limit")),
+                    "export_xlsx": url_for("api.search_xlsx") + "?" + urlencode(_pairs(args, "limit"))}))
 
 
 # -- refining a search: facet links and the chips of its filters ----------------------------------------------

@@ -17,12 +17,10 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from werkzeug.datastructures import MultiDict
 
 from archive.errors import ArchiveError, BadRequestError, NotFoundError
-from archive.models import SECTION_LABELS
-from archive.request import BOOL, BY_NAME, FIELDS, UNIT_TEXT, WINDOW, SearchRequest
-from archive.saved import request_of
+from archive.request import BOOL, BY_NAME, FIELDS, WINDOW
 
 from .errors import error_response, for_page
-from .pages import _chips, _facets, _filters_text, _pairs, _search_url, _shown, common
+from .pages import _pairs, _search_url, _shown, common, results_context
 from .params import int_value, one_value, search_request
 from .security import is_loopback, key_ok
 
@@ -57,28 +55,6 @@ def args_of(request_fields: dict) -> MultiDict:
         else:
             out.add(fd.name, str(value))
     return out
-
-
-def described(q: SearchRequest) -> str:
-    """'"pricing pressure" in KC 2020-2021 · executives · Q&A · keyword search': the query and what narrows it."""
-    years = (str(q.years[0]) if q.years[0] == q.years[1] else f"{q.years[0]}-{q.years[1]}") if q.years else None
-    where = " ".join(p for p in (*q.tickers, q.company, years, *(f"Q{x}" for x in q.quarters)) if p)
-    parts = [f"\u201c{q.text}\u201d" + (f" in {where}" if where else "")]
-    if q.speaker:
-        parts.append(f"said by {q.speaker}")
-    if q.role:
-        parts.append({"executive": "executives", "analyst": "analysts", "operator": "the operator"}.get(q.role, q.role))
-    if q.section:
-        parts.append(SECTION_LABELS.get(q.section, q.section))
-    if q.unit != "turn":
-        parts.append(UNIT_TEXT.get(q.unit, q.unit))
-    if q.mode != "hybrid":
-        parts.append({"lexical": "keyword search", "semantic": "semantic search"}.get(q.mode, q.mode))
-    if q.min_score is not None:
-        parts.append(f"match at least {q.min_score:g}")
-    if q.sort == "date":
-        parts.append("newest calls first")
-    return " \u00b7 ".join(parts)
 
 
 def when(iso: str | None) -> str:
@@ -314,7 +290,7 @@ def _search_args(body: dict) -> MultiDict:
 def _rows():
     out = []
     for s in archive().saved_searches():
-        out.append({**s, "described": described(request_of(s["request"])), "hook": webhook_state(s)})
+        out.append({**s, "hook": webhook_state(s)})
     return out
 
 
@@ -381,21 +357,12 @@ def page(slug):
     else:
         if since is not None:
             new = a.saved.found_since(stored, None if since == "never" else since)
-        q = results.query
-        shown = results.calls if results.groups is not None else results.total
         last = since if since is not None else (s["visited_at"] or "never")
-        ctx.update(results=results, filters_text=_filters_text(q), page=q.page,
-                   pages=range(1, -(-shown // q.limit) + 1),
-                   page_url=lambda p: url_for("saved.page", slug=stored.slug, page=p, since=last),
-                   literal_url=_search_url(_pairs(args, "interpret") + [("interpret", "0")]),
-                   hit_by_id={h.turn_id: h for h in results.hits}, facets=_facets(args, results.facets),
-                   chips=_chips(args, results.facets), weak_url=_search_url(_pairs(args, "min_score") +
-                                                                            [("min_score", "0")]),
-                   back=urlencode(_pairs(args)),
-                   export_csv=url_for("api.search_csv") + "?" + urlencode(_pairs(args, "limit")),
-                   export_xlsx=url_for("api.search_xlsx") + "?" + urlencode(_pairs(args, "limit")))
+        ctx.update(results_context(args, results.query, results,
+                                   lambda p: url_for("saved.page", slug=stored.slug, page=p, since=last),
+                                   back=urlencode(_pairs(args))))
     shown_since = s["visited_at"] if since is None else None if since == "never" else since     # the last visit
-    ctx.update(saved={**s, "described": described(stored.request), "since": shown_since},
+    ctx.update(saved={**s, "since": shown_since},
                new_ids=set(new), new_count=len(new),
                search_url=_search_url(_pairs(args)))
     return render_template("search.html", **ctx), ctx["error"].status if ctx["error"] else 200
