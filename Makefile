@@ -4,9 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ARCHIVE_HOME ?= var
 ARCHIVE := $(PY) -m archive --home $(ARCHIVE_HOME)
-FAST   := not slow and not corpus and not browser
+FAST   := not slow and not corpus and not browser and not milvus
 
-.PHONY: install browser serve test test-fast test-tantivy sample clean
+.PHONY: install install-milvus browser serve test test-fast test-tantivy sample clean
 
 install: $(VENV)/.installed
 
@@ -15,6 +15,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
+
+# The optional Milvus engine and Milvus Lite (about 280 MB; docs/scale.md). The Milvus tests skip, saying why,
+# when it cannot be installed.
+install-milvus: $(VENV)/.installed-milvus
+
+$(VENV)/.installed-milvus: requirements-milvus.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-milvus.txt && touch $@ || \
+	    echo "warning: could not install requirements-milvus.txt; the Milvus tests will be skipped"
 
 # Only the browser tests need a browser: Debian's Chromium, driven by Playwright (which never downloads one here).
 browser:
@@ -31,8 +39,9 @@ sample: install
 serve: sample
 	$(ARCHIVE) serve
 
-# The whole suite (corpus tests skip without ../shared/data, browser tests without chromium).
-test: install browser
+# The whole suite (corpus tests skip without ../shared/data, browser tests without chromium, Milvus tests without
+# Milvus Lite).
+test: install install-milvus browser
 	$(PY) -m pytest -q
 
 # The unit tests: no real model, no corpora, no browser, no servers.

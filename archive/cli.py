@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .config import Settings
-from .errors import CLI, ArchiveError, NotReadyError, ReindexRunningError
+from .errors import CLI, ArchiveError, EngineUnavailableError, NotReadyError, ReindexRunningError
 from .models import SECTION_LABELS, period_text
 from .request import EXPORT_MAX
 
@@ -162,6 +162,11 @@ def _make_searchable(archive, quiet: bool) -> dict | None:
     except ReindexRunningError as e:
         _note(NotReadyError(f"stored, but not searchable yet: {e.message}", "when it has finished, bring the index "
                             "up to date", command="reindex"))
+        return None
+    except EngineUnavailableError as e:
+        _note(EngineUnavailableError(f"stored, but not searchable yet: {e.message}", "the calls are kept in the "
+                                     "store; when the search engine answers again, bring the index up to date",
+                                     command="reindex"))
         return None
 
 
@@ -622,24 +627,33 @@ def _run_reindex(archive, full, quiet, as_json):
 @click.option("--lexical-engine", type=click.Choice(["whoosh", "tantivy"]), default=None,
               help="Build the lexical index with this engine from now on (default: $ARCHIVE_LEXICAL_ENGINE, else "
                    "the live index's engine, whoosh for a new archive). A change rebuilds the lexical index whole.")
+@click.option("--engine", type=click.Choice(["local", "milvus"]), default=None,
+              help="Search engine from now on (default: $ARCHIVE_ENGINE, else the live index's): local (the lexical "
+                   "engine and FAISS, files under the home) or milvus (both legs in Milvus at $ARCHIVE_MILVUS_URI, "
+                   "Milvus Lite at HOME/milvus.db when unset). A change builds the new engine's index whole, from "
+                   "the cached vectors.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress; only the summary (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
 @handles_errors
-def reindex(ctx, full, device, batch_size, precision, lexical_engine, quiet, as_json):
-    """Bring the lexical (Whoosh or tantivy) and vector (FAISS) indexes up to date with the archive.
+def reindex(ctx, full, device, batch_size, precision, lexical_engine, engine, quiet, as_json):
+    """Bring the search indexes up to date with the archive: lexical (Whoosh or tantivy) and vector (FAISS)
+    locally, or both in Milvus (--engine milvus).
 
     Builds a new index generation beside the live one and switches to it atomically: searches keep being
     answered, and a crash or kill leaves the previous generation serving. Only text never embedded before is
     embedded. Exit status: 0 a new generation is live, 3 already up to date, 75 another reindex is running,
     2 error (the live generation is untouched).
     """
-    if device or batch_size or precision or lexical_engine:
+    if device or batch_size or precision or lexical_engine or engine:
         from dataclasses import replace
         a = open_archive(ctx)
-        a.settings = replace(a.settings, **{k: v for k, v in (("device", device), ("batch_size", batch_size),
-                                                              ("precision", precision),
-                                                              ("lexical_engine", lexical_engine)) if v})
+        changes = {k: v for k, v in (("device", device), ("batch_size", batch_size), ("precision", precision),
+                                     ("lexical_engine", lexical_engine), ("engine", engine)) if v}
+        if lexical_engine and not engine and a.settings.engine == "milvus":
+            changes["engine"] = "local"             # --lexical-engine names a local engine
+        a.settings = replace(a.settings, **changes)
+        a.settings.validate()
     result = _run_reindex(open_archive(ctx), full, quiet, as_json)
     if as_json:
         _emit(result.to_dict())

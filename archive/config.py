@@ -22,6 +22,19 @@ class Settings:
     lexical_engine: str = _setting("", "Lexical engine the next index build uses: whoosh (pure Python, the default "
                                        "for a new archive) or tantivy (compiled; for large archives, docs/scale.md). "
                                        "Empty: keep the engine the live index was built with.")
+    engine: str = _setting("", "Search engine the next index build uses: local (the lexical engine above and FAISS, "
+                               "files under the archive home) or milvus (both legs in Milvus at milvus_uri; "
+                               "docs/scale.md). Empty: keep the engine the live index was built with.")
+    milvus_uri: str = _setting("", "Where Milvus is: a file path runs Milvus Lite in this process (one process at a "
+                                   "time); http://host:19530 or a cloud URI is a Milvus server or cluster. Empty: "
+                                   "Milvus Lite at HOME/milvus.db.")
+    milvus_token: str = _setting("", "Token (or user:password) for a Milvus server that requires one.")
+    milvus_collection: str = _setting("archive", "Prefix of this archive's Milvus collections (one per index "
+                                                 "generation) and, on a server, the alias searches read.")
+    milvus_vector_index: str = _setting("auto", "Milvus's dense index: auto (flat, exact, in Milvus Lite; hnsw on "
+                                                "a server), flat, ivf_flat, hnsw or diskann (past memory).")
+    milvus_timeout: float = _setting(10.0, "Seconds to wait for Milvus to answer before a search or build reports "
+                                           "it unavailable.")
     batch_size: int = _setting(64, "Passages per embedding batch.")
     device: str = _setting("cpu", "Where the embedding model runs: cpu or cuda.")
     precision: str = _setting("auto", "Numbers the embedding model computes in: auto (bf16 on a CPU with AMX or "
@@ -45,6 +58,11 @@ class Settings:
     @property
     def index_path(self) -> Path:
         return Path(self.home) / "index"
+
+    @property
+    def milvus_path(self) -> str:
+        """milvus_uri, or the archive's own Milvus Lite file."""
+        return self.milvus_uri or str(Path(self.home) / "milvus.db")
 
     @property
     def vector_cache_path(self) -> Path:
@@ -83,6 +101,21 @@ class Settings:
             raise BadRequestError(f"device={self.device!r} is not known", "use cpu or cuda")
         if self.lexical_engine not in ("", "whoosh", "tantivy"):
             raise BadRequestError(f"lexical_engine={self.lexical_engine!r} is not known", "use whoosh or tantivy")
+        if self.engine not in ("", "local", "milvus"):
+            raise BadRequestError(f"engine={self.engine!r} is not known", "use local or milvus")
+        if self.engine == "milvus" and self.lexical_engine:
+            raise BadRequestError(f"lexical_engine={self.lexical_engine!r} is a local engine, engine=milvus runs "
+                                  "both legs in Milvus", "unset ARCHIVE_LEXICAL_ENGINE or use engine=local")
+        import re
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.milvus_collection):
+            raise BadRequestError(f"milvus_collection={self.milvus_collection!r} is not a Milvus collection name",
+                                  "use letters, digits and _, starting with a letter, e.g. archive")
+        from index.engines import MILVUS_VECTOR_INDEXES as VECTOR_INDEXES
+        if self.milvus_vector_index not in VECTOR_INDEXES:
+            raise BadRequestError(f"milvus_vector_index={self.milvus_vector_index!r} is not known",
+                                  "use " + ", ".join(VECTOR_INDEXES))
+        if not (0.1 <= self.milvus_timeout <= 600):
+            raise BadRequestError(f"milvus_timeout={self.milvus_timeout} is out of range", "use 0.1-600 seconds")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise BadRequestError(f"precision={self.precision!r} is not known", "use auto, fp32 or bf16")
         if not (1 <= self.batch_size <= 4096):

@@ -12,6 +12,7 @@ ArchiveError (500, exit 2)
  ├── ConflictError (409)       ReindexRunningError (exit 75): another reindex holds the lock
  └── StoreError (503)          the SQLite archive or the search index cannot be opened or written
       └── NotReadyError (503)  the search index is not built yet, or the server is still starting
+           └── EngineUnavailableError (503)  the search engine (Milvus) cannot be reached
 """
 from __future__ import annotations
 
@@ -107,3 +108,8 @@ class StoreError(ArchiveError):
 
 class NotReadyError(StoreError):
     code = "not_ready"
+
+
+class EngineUnavailableError(NotReadyError):
+    """The search engine (a Milvus server, a Milvus Lite file) cannot be reached: nothing stored is lost."""
+    code = "engine_unavailable"

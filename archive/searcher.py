@@ -221,6 +221,7 @@ class Searcher:
     def matching_turns(self, q: SearchRequest, limit: int) -> tuple[dict[str, float], bool]:
         """Every turn whose passages hold the query's words under its filters (not a top-k of the best), with
         its best passage's score; and whether `limit` passages cut the count short. For trends."""
+        limit = min(limit, getattr(self.lexical, "MAX_LIMIT", limit))      # Milvus: its top-k limit
         hits = self.lexical.search(q.parsed(), q.filters(), limit=limit, prune=False, fields=("text",))
         turns: dict[str, float] = {}
         for chunk_id, score in hits:
@@ -229,12 +230,12 @@ class Searcher:
         return turns, len(hits) >= limit
 
 
-def open_searcher(settings, store, encoder: Callable) -> Searcher:
+def open_searcher(settings, store, encoder: Callable, holder=None) -> Searcher:
     """The live generation of the archive's index as a Searcher, with its company directory built against it.
     Raises NotReadyError when no index is built, StoreError when the live one cannot be used."""
     from .indexes import ENCODER_NAMES, expected_manifest, open_generation
     name, lexical, vector, manifest, vector_error = open_generation(
-        settings.index_path, expected_manifest(settings, ENCODER_NAMES[settings.encoder]))
+        settings.index_path, expected_manifest(settings, ENCODER_NAMES[settings.encoder]), settings, holder)
     canonical = {c.ticker: c for c in store.companies() if c.ticker and c.name}
     rows = [(cid, ticker, canonical[ticker].name if ticker in canonical else company, quarter)
             for cid, ticker, company, quarter in store.call_identities()]

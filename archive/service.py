@@ -5,6 +5,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -128,6 +129,8 @@ class Archive:
             self._sender.stop()
         if self._searcher is not None:
             self._searcher.close()
+        if "index.milvus_index" in sys.modules:      # an archive on Milvus lets go of its client
+            sys.modules["index.milvus_index"].release(self)
         self.store.close()
 
     def __enter__(self):
@@ -283,7 +286,7 @@ class Archive:
             with self._lock:
                 if self._searcher is current:
                     try:
-                        fresh = open_searcher(self.settings, self.store, lambda: self.encoder)
+                        fresh = open_searcher(self.settings, self.store, lambda: self.encoder, holder=self)
                     except StoreError as e:
                         if current is None:
                             raise
@@ -373,7 +376,7 @@ class Archive:
         recorded and webhook deliveries queued (never sent from here: see webhooks.py)."""
         before = set((live_manifest(self.settings.index_path) or {}).get("calls") or {})
         result = build_generation(self.store, self.settings.index_path, self.settings, lambda: self.encoder,
-                                  full=full, progress=progress, log=log)
+                                  full=full, progress=progress, log=log, holder=self)
         if result.outcome == "built":
             indexed = set(result.manifest.get("calls") or {})
             added = indexed - before

@@ -51,6 +51,8 @@ class VectorEngine(Protocol):
 
 
 LEXICAL_ENGINES = ("whoosh", "tantivy")
+# engine = milvus runs both legs in Milvus (index.milvus_index); these are its dense index kinds
+MILVUS_VECTOR_INDEXES = ("auto", "flat", "ivf_flat", "hnsw", "diskann")
 DEFAULT_LEXICAL = "whoosh"          # the customer's design names Whoosh
 
 

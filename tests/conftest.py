@@ -20,6 +20,26 @@ from archive.service import Archive
 os.environ.setdefault("ARCHIVE_ENCODER", "hash")
 ENGINES = ("whoosh", "tantivy")
 
+# The Milvus engine runs against Milvus Lite (requirements-milvus.txt, which `make test` installs).
+import importlib.util  # noqa: E402
+
+HAVE_MILVUS = all(importlib.util.find_spec(m) is not None for m in ("pymilvus", "milvus_lite"))
+NO_MILVUS = ("Milvus Lite is not installed (make install-milvus, or pip install -r requirements-milvus.txt; "
+             "it needs Linux or macOS)")
+MILVUS = pytest.param("milvus", marks=[pytest.mark.milvus, pytest.mark.skipif(not HAVE_MILVUS, reason=NO_MILVUS)])
+# Every search engine: the two local lexical engines (with FAISS) and Milvus (both legs).
+SEARCH_ENGINES = (*ENGINES, MILVUS)
+
+
+def engine_settings(engine: str) -> dict:
+    """Settings for an archive on a search engine of SEARCH_ENGINES."""
+    return {"engine": "milvus"} if engine == "milvus" else {"lexical_engine": engine}
+
+
+def engine_env(engine: str) -> dict:
+    """The environment a command needs to build its archive on that engine."""
+    return {"ARCHIVE_ENGINE": "milvus"} if engine == "milvus" else {"ARCHIVE_LEXICAL_ENGINE": engine}
+
 
 def pytest_addoption(parser):
     parser.addoption("--lexical-engine", choices=ENGINES, default=None,
@@ -61,14 +81,14 @@ def sample_archive(tmp_path_factory):
     a.close()
 
 
-@pytest.fixture(scope="session", params=ENGINES)
+@pytest.fixture(scope="session", params=SEARCH_ENGINES)
 def sample_each_engine(request, sample_archive, tmp_path_factory):
-    """The bundled sample indexed by each lexical engine in turn (the shared archive for the one it uses)."""
+    """The bundled sample indexed by each search engine in turn (the shared archive for the one it uses)."""
     if sample_archive.searcher.manifest.get("lexical_engine") == request.param:
         yield sample_archive
         return
     a = Archive.open(Settings(home=tmp_path_factory.mktemp(f"sample-{request.param}"), encoder="hash",
-                              lexical_engine=request.param))
+                              **engine_settings(request.param)))
     assert a.ingest([SAMPLE]).ok
     a.reindex()
     yield a

@@ -18,7 +18,7 @@ from archive.request import SearchRequest
 from archive.service import Archive
 from index.generations import Generations
 
-from .conftest import ENGINES, ROOT, SAMPLE
+from .conftest import ENGINES, ROOT, SAMPLE, SEARCH_ENGINES, engine_env
 
 pytestmark = pytest.mark.slow            # CLI subprocesses, kills and many generations in every test
 ENV = {**os.environ, "ARCHIVE_ENCODER": "hash", "PYTHONPATH": str(ROOT)}
@@ -56,14 +56,15 @@ def check_consistent(home):
 @pytest.fixture
 def home(tmp_path, request):
     """40 synthetic calls and the sample, stored and indexed by the CLI (with the lexical engine a test asks
-    for: parametrize("home", ENGINES, indirect=True); later commands keep the archive's engine)."""
+    for: parametrize("home", ENGINES, indirect=True), or SEARCH_ENGINES for Milvus too; later commands keep the
+    archive's engine)."""
     engine = getattr(request, "param", None)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i in range(40):
         (corpus / f"syn{i}.json").write_text(json.dumps(synthetic_call(i)))
     h = tmp_path / "home"
-    env = {**ENV, "ARCHIVE_LEXICAL_ENGINE": engine} if engine else ENV
+    env = {**ENV, **engine_env(engine)} if engine else ENV
     r = subprocess.run([sys.executable, "-m", "archive", "--home", str(h), "ingest", str(SAMPLE), str(corpus), "-q"],
                        cwd=ROOT, env=env, capture_output=True, text=True)     # stores and builds the first generation
     assert r.returncode == 0, r.stderr
@@ -81,7 +82,7 @@ def test_generations_switch_and_prune(home):
     assert cli(home, "reindex").returncode == 3           # nothing changed: no new generation
 
 
-@pytest.mark.parametrize("home", ENGINES, indirect=True)
+@pytest.mark.parametrize("home", SEARCH_ENGINES, indirect=True)
 def test_incremental_reindex_applies_added_changed_deleted(home, tmp_path):
     extra = tmp_path / "extra.json"
     extra.write_text(json.dumps(synthetic_call(100)))
@@ -128,7 +129,7 @@ def test_the_lexical_engine_is_chosen_per_archive_and_kept(home):
     assert check_consistent(home)[1:] == (passages, calls)
 
 
-@pytest.mark.parametrize("home", ENGINES, indirect=True)
+@pytest.mark.parametrize("home", SEARCH_ENGINES, indirect=True)
 def test_killed_at_random_moments_the_archive_keeps_serving(home):
     name0, passages0, calls0 = check_consistent(home)
     t0 = time.perf_counter()
@@ -151,6 +152,14 @@ def test_killed_at_random_moments_the_archive_keeps_serving(home):
     assert r.returncode == 0, r.stderr
     assert not list((home / "index").glob("*.building-*"))   # abandoned builds were cleared
     check_consistent(home)
+    gens = Generations(home / "index")
+    if gens.manifest(gens.current()).get("lexical_engine") == "milvus":
+        # the collections a killed build left half-written are gone; the two kept generations' remain
+        from index.milvus_index import connect, release
+        holder = object()
+        names = connect(str(home / "milvus.db"), holder=holder).list_collections()
+        release(holder)
+        assert sorted(names) == sorted({gens.manifest(n)["collection"] for n in gens.names()})
 
 
 @pytest.mark.parametrize("home", ENGINES, indirect=True)

@@ -164,6 +164,10 @@ def test_a_company_the_query_names_is_preferred_not_required(sample):
 def test_a_quarter_the_query_names_is_preferred(sample):
     res = sample.search(SearchRequest("third quarter revenue growth", limit=5))
     assert res.weights["interpreted"]["quarter"] == 3
-    assert [h.quarter for h in res.hits[:3]] == [3, 3, 3]
+    literal = sample.search(SearchRequest("third quarter revenue growth", limit=5, interpret=False))
+    # Q1 and Q4 turns that match the words well keep their place near the top (the engines' BM25 numerics
+    # order them a little differently); the preference lifts third-quarter turns above them
+    in_q3 = lambda r: sum(h.quarter == 3 for h in r.hits[:3])      # noqa: E731
+    assert res.hits[0].quarter == 3 and in_q3(res) >= 2 and in_q3(res) >= in_q3(literal)
     explicit = sample.search(SearchRequest("third quarter revenue growth", quarters=(1,), limit=5))
     assert "interpreted" not in explicit.weights and {h.quarter for h in explicit.hits} == {1}
