@@ -218,6 +218,19 @@ def reindex(store: Store, root: Path, settings, encoder: Callable, *, full: bool
                                                          "index keeps serving") from None
 
 
+def _embedded(settings, encoder, texts, progress, log):
+    """The passages' vectors, from the cache where it has them (embedding only the rest), and the seconds."""
+    cache = VectorCache(settings.vector_cache_path)
+    try:
+        key = getattr(encoder, "cache_key", encoder.name)       # bf16 vectors are cached under their own key
+        log(f"embedding {len(texts)} passages ({cache.count(key)} vectors cached)")
+        t1 = time.perf_counter()
+        vectors = cache.embed(encoder, texts, batch_size=settings.batch_size, progress=progress)
+        return vectors, time.perf_counter() - t1
+    finally:
+        cache.close()
+
+
 def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log, holder=None) -> ReindexResult:
     t0 = time.perf_counter()
     gens.prune()
@@ -253,14 +266,7 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log,
     encoder = encoder()
     building = gens.begin()
     try:
-        cache = VectorCache(settings.vector_cache_path)
-        try:
-            log(f"embedding {len(texts)} passages ({cache.count(encoder.name)} vectors cached)")
-            t1 = time.perf_counter()
-            vectors = cache.embed(encoder, texts, batch_size=settings.batch_size, progress=progress)
-            embed_s = time.perf_counter() - t1
-        finally:
-            cache.close()
+        vectors, embed_s = _embedded(settings, encoder, texts, progress, log)
         ids = [r["chunk_id"] for r in rows]
         if old is None:
             vindex = VectorIndex.build(ids, vectors, [meta_of(r) for r in rows], filter_fields)
@@ -313,8 +319,8 @@ def _reindex_milvus(store, gens, settings, encoder, filter_fields, old, live, en
     if engine != MILVUS:                   # from Milvus back to a local engine: the local path, built whole
         return _reindex(store, gens, settings.with_(engine="local"), encoder, filter_fields, True, progress, log,
                         holder)
-    from index.milvus_index import MilvusIndex, MilvusUnavailable, is_lite, point_alias, redacted, \
-        supports_aliases
+    from index.milvus_index import INSERT_BATCH, MilvusIndex, MilvusUnavailable, is_lite, point_alias, \
+        redacted, supports_aliases
     settings = following(settings, old or live_manifest(gens.root))
     versions = store.call_versions()
     full = old is None or switch or (old.get("milvus") or {}).get("uri") not in (None, redacted(settings.milvus_path))
@@ -334,14 +340,7 @@ def _reindex_milvus(store, gens, settings, encoder, filter_fields, old, live, en
     building = gens.begin()
     collection = None
     try:
-        cache = VectorCache(settings.vector_cache_path)
-        try:
-            log(f"embedding {len(texts)} passages ({cache.count(encoder.name)} vectors cached)")
-            t1 = time.perf_counter()
-            vectors = cache.embed(encoder, texts, batch_size=settings.batch_size, progress=progress)
-            embed_s = time.perf_counter() - t1
-        finally:
-            cache.close()
+        vectors, embed_s = _embedded(settings, encoder, texts, progress, log)
         docs = [{"id": r["chunk_id"], "turn_id": r["turn_id"], **indexed_text(r), **meta_of(r)} for r in rows]
         del texts
         t2 = time.perf_counter()
@@ -355,7 +354,9 @@ def _reindex_milvus(store, gens, settings, encoder, filter_fields, old, live, en
             ix = MilvusIndex.create(client, collection, filter_fields, int(vectors.shape[1]) if len(vectors)
                                     else encoder.dim, vector_index=kind, partition_key=not lite,
                                     scalar_indexes=not lite, uri=settings.milvus_path)
-            ix.write(docs, vectors)
+            step = max(20_000, len(docs) // 10)
+            ix.write(docs, vectors, progress=lambda n: n % step < INSERT_BATCH and log(f"milvus: {n}/{len(docs)} "
+                                                                                       "passages written"))
             ix.finish()
         else:
             kind = old["milvus"]["vector_index"]

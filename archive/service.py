@@ -319,6 +319,7 @@ class Archive:
                "degraded": None}
         try:
             searcher = self.searcher
+            getattr(searcher.lexical, "ping", lambda: None)()      # an engine on a server (Milvus): it answers
             out["index"] = searcher.name
             if self.index_error is not None:    # a newer generation was refused; this one keeps serving
                 out["index_error"] = self.index_error.message

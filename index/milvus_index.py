@@ -36,11 +36,16 @@ MAX_TOPK = 16384            # Milvus's limit on a search's top k
 MAX_TERMS = 4096            # distinct terms kept per passage for phrase filters (a 180-word chunk has ~150)
 MAX_TEXT_BYTES = 65535      # a VARCHAR's limit
 INSERT_BATCH = 1000
+DF_PROBE = 16384            # a term in fewer passages has its document frequency read from its BM25 postings
+LOAD_TIMEOUT = 600.0        # seconds a collection may take to load (into memory) when an index is opened
 DEEPER = 8                  # candidates fetched per hit wanted when a phrase or an exclusion filters them here
 # The dense index: exact (FLAT) by default in Milvus Lite, which offers FLAT, IVF_FLAT and AUTOINDEX only; HNSW on a
-# server. Search parameters measured in docs/scale.md (filtered search keeps its recall).
+# server. Milvus Lite searched IVF_FLAT exactly at every nprobe (scripts/bench_milvus.py, docs/scale.md), so the
+# approximate indexes' parameters are those FAISS measured on the same vectors (index.vector): an IVF search scans
+# half its lists (a quarter lost recall on the real vectors), HNSW M=32, efConstruction=200, and ef at least 512.
+# Check them on a server with scripts/bench_milvus.py --uri http://HOST:19530 --kinds ivf_flat,hnsw.
 IVF_NLIST = 1024
-IVF_NPROBE = 64
+IVF_NPROBE = IVF_NLIST // 2
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 200
 HNSW_EF = 512
 DISKANN_LIST = 200
@@ -118,6 +123,8 @@ def _open(uri: str, token: str, timeout: float):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     if is_lite(uri):
         os.makedirs(os.path.dirname(os.path.abspath(uri)) or ".", exist_ok=True)
+    if is_lite(uri):
+        _wait_for_lite(uri, timeout)
     try:
         return MilvusClient(uri=uri, token=token or "", timeout=timeout)
     except Exception as e:      # noqa: BLE001 - pymilvus raises several kinds for one cause
@@ -127,6 +134,50 @@ def _open(uri: str, token: str, timeout: float):
                                     "or run against a Milvus server") from None
         raise MilvusUnavailable(f"the Milvus server at {redacted(uri)} cannot be reached ({_reason(e)})") \
             from None
+
+
+def _wait_for_lite(uri: str, timeout: float) -> None:
+    """Wait (up to timeout) while another process uses the Milvus Lite file. The server of a process that was
+    just killed goes on writing until it notices its parent's lock is gone, and a second server on the same
+    files would read them half-written. (Milvus Lite locks DIR/.NAME.lock and runs its server as
+    `.../milvus_lite/lib/milvus PATH ...`.) A live holder stays: opening then fails with the clear error."""
+    import fcntl
+    import time
+    path = os.path.abspath(uri)
+    lock = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.lock")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        held = False
+        if os.path.exists(lock):
+            try:
+                with open(lock, "a") as fh:
+                    fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.lockf(fh, fcntl.LOCK_UN)
+            except BlockingIOError:
+                held = True
+            except OSError:
+                pass
+        if not held and not _lite_servers(path):
+            return
+        time.sleep(0.25)
+
+
+def _lite_servers(path: str) -> list[int]:
+    """The Milvus Lite server processes running on the file (Linux: read from /proc; elsewhere none known)."""
+    found = []
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                args = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if len(args) > 1 and args[0].endswith(b"/milvus") and os.fsencode(path) in args[1:3]:
+            found.append(int(pid))
+    return found
 
 
 def _reason(e: Exception) -> str:
@@ -334,12 +385,18 @@ class MilvusIndex:
              timeout: float = 10.0) -> "MilvusIndex":
         ix = cls(client, collection, filter_fields, target=target, vector_index=vector_index, uri=uri,
                  unavailable=unavailable, timeout=timeout)
-        ix._call(client.load_collection, collection)
+        # Loading reads the whole collection into memory the first time (Milvus Lite: at every start), which takes
+        # longer than a search may wait: LOAD_TIMEOUT, measured in docs/scale.md.
+        ix._call(client.load_collection, collection, timeout=max(timeout, LOAD_TIMEOUT))
         len(ix)
         return ix
 
     def close(self) -> None:
         pass
+
+    def ping(self) -> None:
+        """Raise unavailable(...) when Milvus does not answer (readiness checks call this)."""
+        self._call(self.client.has_collection, self.collection)
 
     def __len__(self) -> int:
         if self._count is None:
@@ -396,7 +453,9 @@ class MilvusIndex:
             vocab = ", ".join(_quote(t) for _, t in words)
             expr.append("(" + " or ".join(f"array_contains_all({f}_vocab, [{vocab}])" for f in fields) + ")")
         expr = " and ".join(e for e in expr if e)
-        checked = [w for w in phrases if len(w) > 1] or excluded
+        # the filter already holds a one-word phrase; word order and exclusions are checked here, on candidates
+        # fetched deeper
+        checked = any(len(w) > 1 for w in phrases) or bool(excluded)
         depth = min(MAX_TOPK, max(limit * DEEPER, 400)) if checked else limit
         out = [f"{f}_terms" for f in fields] if checked else []
         query = " ".join(terms)
@@ -430,8 +489,45 @@ class MilvusIndex:
         return not any(holds_phrase(t, w) for w in excluded for t in split)
 
     def doc_frequency(self, term: str) -> int:
-        """Passages whose text holds the analysed term (counted by Milvus; kept per term)."""
-        return self._counted(f"array_contains(text_vocab, {_quote(term)})")
+        """Passages whose text holds the analysed term (kept per term)."""
+        return self._holding(term)
+
+    def _holding(self, term: str, expr: str = "") -> int:
+        """Passages whose text holds the term (and match expr), kept per (term, expr). Most terms are rare: the
+        passages BM25 finds for the term alone are all of them when they are fewer than DF_PROBE (a read of its
+        postings); a common term is counted by Milvus (a scan of the term arrays, in Milvus Lite)."""
+        key = (term, expr)
+        with self._df_lock:
+            if key in self._df:
+                self._df.move_to_end(key)
+                return self._df[key]
+        if term in _STOP:
+            return 0
+        hits = self._call(self.client.search, self.target, data=[term], anns_field="text_sparse", limit=DF_PROBE,
+                          filter=expr, search_params={"params": {"drop_ratio_search": 0.0}})[0]
+        if len(hits) >= DF_PROBE:
+            return self._kept(key, self._counted(f"array_contains(text_vocab, {_quote(term)})" +
+                                                 (f" and {expr}" if expr else "")))
+        return self._kept(key, len(hits))
+
+    def word_share_outside(self, word: str, field: str, value: str) -> float:
+        """The share of passages whose text holds the word (all its terms), not counting those whose field has
+        value."""
+        words = self.analysis.words(word)
+        if not words:
+            return 1.0
+        n = len(self)
+        if not n:
+            return 0.0
+        own = self._expr({field: value})
+        if len(words) == 1:
+            total = self._holding(words[0][1])
+            inside = self._holding(words[0][1], own) if total else 0
+        else:
+            holds = "array_contains_all(text_vocab, [" + ", ".join(_quote(t) for _, t in words) + "])"
+            total = self._counted(holds)
+            inside = self._counted(f"{holds} and {own}") if total else 0
+        return (total - inside) / n
 
     def _counted(self, expr: str) -> int:
         with self._df_lock:
@@ -439,24 +535,15 @@ class MilvusIndex:
                 self._df.move_to_end(expr)
                 return self._df[expr]
         res = self._call(self.client.query, self.target, filter=expr, output_fields=["count(*)"])
-        n = int(res[0]["count(*)"]) if res else 0
+        return self._kept(expr, int(res[0]["count(*)"]) if res else 0)
+
+    def _kept(self, key, n: int) -> int:
+        """n, kept under key for the life of this index (at most 50,000 counts, the oldest dropped first)."""
         with self._df_lock:
-            self._df[expr] = n
+            self._df[key] = n
             if len(self._df) > 50_000:
                 self._df.popitem(last=False)
         return n
-
-    def word_share_outside(self, word: str, field: str, value: str) -> float:
-        words = self.analysis.words(word)
-        if not words:
-            return 1.0
-        n = len(self)
-        if not n:
-            return 0.0
-        holds = "array_contains_all(text_vocab, [" + ", ".join(_quote(t) for _, t in words) + "])"
-        total = self._counted(holds)
-        inside = self._counted(f"{holds} and {self._expr({field: value})}") if total else 0
-        return (total - inside) / n
 
     def marks(self, parsed: ParsedQuery, text: str) -> list[tuple[int, int]]:
         """Character spans of text holding a term of the query (a word, an OR alternative or a phrase's words;

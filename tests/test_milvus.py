@@ -49,7 +49,7 @@ def on_milvus(tmp_path):
     a.close()
 
 
-def test_lexical_results_compare_one_to_one_with_tantivy(on_milvus, tmp_path):
+def test_lexical_results_compare_one_to_one_with_tantivy(on_milvus, tmp_path, monkeypatch):
     with Archive.open(Settings(home=tmp_path / "tv", encoder="hash", lexical_engine="tantivy")) as tv:
         assert tv.ingest([SAMPLE]).ok
         tv.reindex()
@@ -60,9 +60,13 @@ def test_lexical_results_compare_one_to_one_with_tantivy(on_milvus, tmp_path):
             assert mine and len(set(mine) & set(theirs)) >= 0.8 * len(theirs), q     # same terms, same BM25
             assert theirs[0] in mine[:3], q     # (tantivy scores a phrase by its own frequency, Milvus by its words)
         ours, its = on_milvus.searcher.lexical, tv.searcher.lexical
-        for word in ("margin", "cloud", "$1.7", "guidance"):
-            term = its.terms_by_position(word)[0][0]
-            assert ours.doc_frequency(term) == its.doc_frequency(term), word
+        from index import milvus_index
+        for probe in (milvus_index.DF_PROBE, 2):       # read from the postings, and counted (a common term)
+            monkeypatch.setattr(milvus_index, "DF_PROBE", probe)
+            ours._df.clear()
+            for word in ("margin", "cloud", "$1.7", "guidance", "xylophone"):
+                term = its.terms_by_position(word)[0][0]
+                assert ours.doc_frequency(term) == its.doc_frequency(term), (word, probe)
         assert len(ours) == len(its)
 
 
@@ -147,6 +151,8 @@ def test_milvus_gone_while_serving_is_a_503_and_it_serves_again_when_back(on_mil
     assert "engine_unavailable" in body and "Milvus" in body and "Traceback" not in body
     page = client.get("/?q=gross+margin")
     assert page.status_code == 503 and b"Milvus" in page.data
+    health = client.get("/api/health").get_json()            # live, not ready, and it says why
+    assert health["ready"] is False and "Milvus" in health["index_error"]
     # Milvus back (here: a new Lite server for the file); the archive opens its index again
     from index.milvus_index import release
     release(on_milvus)
@@ -158,7 +164,7 @@ def test_milvus_gone_while_serving_is_a_503_and_it_serves_again_when_back(on_mil
 def test_milvus_lite_serves_one_process_and_says_so(on_milvus):
     on_milvus.search(SearchRequest("margin"))                  # this process holds the file
     r = subprocess.run([sys.executable, "-m", "archive", "--home", str(on_milvus.settings.home), "search", "margin"],
-                       cwd=ROOT, env=ENV, capture_output=True, text=True)
+                       cwd=ROOT, env={**ENV, "ARCHIVE_MILVUS_TIMEOUT": "1"}, capture_output=True, text=True)
     assert r.returncode != 0 and "one process at a time" in r.stderr and "Traceback" not in r.stderr
     on_milvus.close()                                          # let go: the other process can use it now
     r = subprocess.run([sys.executable, "-m", "archive", "--home", str(on_milvus.settings.home), "search", "margin",
