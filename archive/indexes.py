@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,14 +133,13 @@ def _open_milvus(settings, manifest: dict, holder=None):
     target = settings.milvus_collection if info.get("aliases") and \
         alias_target(client, settings.milvus_collection) else collection
     try:
-        if not client.has_collection(collection, timeout=settings.milvus_timeout):
-            raise StoreError(f"the live index's Milvus collection {collection} is missing", "rebuild it",
-                             command="reindex --full")
-    except StoreError:
-        raise
+        present = client.has_collection(collection, timeout=settings.milvus_timeout)
     except Exception as e:      # noqa: BLE001
         from index.milvus_index import redacted
         raise _unavailable(f"Milvus at {redacted(settings.milvus_path)} did not answer ({e})") from None
+    if not present:
+        raise StoreError(f"the live index's Milvus collection {collection} is missing", "rebuild it",
+                         command="reindex --full")
     ix = MilvusIndex.open(client, collection, FILTER_FIELDS, target=target,
                           vector_index=info.get("vector_index", "flat"), uri=settings.milvus_path,
                           unavailable=_unavailable, timeout=settings.milvus_timeout)
@@ -218,6 +218,13 @@ def reindex(store: Store, root: Path, settings, encoder: Callable, *, full: bool
                                                          "index keeps serving") from None
 
 
+def _changes(versions: dict, before: dict) -> tuple[list, list, list]:
+    """The calls added, changed and deleted in the store since the generation built from `before`'s versions."""
+    return ([c for c in versions if c not in before],
+            [c for c in versions if c in before and before[c] != versions[c]],
+            [c for c in before if c not in versions])
+
+
 def _embedded(settings, encoder, texts, progress, log):
     """The passages' vectors, from the cache where it has them (embedding only the rest), and the seconds."""
     cache = VectorCache(settings.vector_cache_path)
@@ -252,10 +259,7 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log,
                                log, t0, expect, holder)
     Lexical = lexical_engine(engine)
     versions = store.call_versions()
-    before = old["calls"] if old else {}
-    added = [c for c in versions if c not in before]
-    changed = [c for c in versions if c in before and before[c] != versions[c]]
-    deleted = [c for c in before if c not in versions]
+    added, changed, deleted = _changes(versions, old["calls"] if old else {})
     if old and not (added or changed or deleted or switch):
         return ReindexResult("up-to-date", live, old)
     all_ids = store.chunk_ids()
@@ -300,7 +304,6 @@ def _reindex(store, gens, settings, encoder, filter_fields, full, progress, log,
                                 "total": round(time.perf_counter() - t0, 1)}}
         name = gens.commit(building, manifest, previous=live if old else None)
     except BaseException:
-        import shutil
         shutil.rmtree(building, ignore_errors=True)
         raise
     gens.prune()
@@ -324,10 +327,7 @@ def _reindex_milvus(store, gens, settings, encoder, filter_fields, old, live, en
     settings = following(settings, old or live_manifest(gens.root))
     versions = store.call_versions()
     full = old is None or switch or (old.get("milvus") or {}).get("uri") not in (None, redacted(settings.milvus_path))
-    before = {} if full else old["calls"]
-    added = [c for c in versions if c not in before]
-    changed = [c for c in versions if c in before and before[c] != versions[c]]
-    deleted = [c for c in before if c not in versions]
+    added, changed, deleted = _changes(versions, {} if full else old["calls"])
     if not full and not (added or changed or deleted):
         return ReindexResult("up-to-date", live, old)
     client = milvus_client(settings, holder)
@@ -386,12 +386,10 @@ def _reindex_milvus(store, gens, settings, encoder, filter_fields, old, live, en
             point_alias(client, settings.milvus_collection, ix.collection)
         name = gens.commit(building, manifest)
     except MilvusUnavailable as e:
-        import shutil
         shutil.rmtree(building, ignore_errors=True)
         raise _unavailable(f"the index build could not use Milvus ({e}); the stored calls are kept: run reindex "
                            "again when Milvus is back") from None
     except BaseException as e:
-        import shutil
         shutil.rmtree(building, ignore_errors=True)
         if collection is not None:
             _drop(client, collection)

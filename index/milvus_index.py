@@ -27,7 +27,6 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .engines import MILVUS_VECTOR_INDEXES as VECTOR_INDEXES  # noqa: F401 - declared with the engines
 from .filters import INTEGER, normalized
 from .query import FIGURE_BOOST, ParsedQuery, is_figure
 from .tantivy_lexical import MAX_TOKEN_BYTES, STOP_WORDS, TOKEN_PATTERN, analyzer as full_analyzer
@@ -263,6 +262,7 @@ class MilvusIndex:
         self._df: OrderedDict = OrderedDict()
         self._df_lock = threading.Lock()
         self._count: int | None = None
+        self._marked: dict[ParsedQuery, frozenset[str]] = {}       # a query's terms, for marks
 
     # ---- building ------------------------------------------------------------------------------------------------
 
@@ -473,13 +473,8 @@ class MilvusIndex:
                     kept.setdefault(h["id"], h.get("entity") or {})
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         if checked:
-            ranked = [(i, s) for i, s in ranked if self._passes(kept.get(i) or self._terms_of(i, fields), fields,
-                                                                phrases, excluded)]
+            ranked = [(i, s) for i, s in ranked if self._passes(kept[i], fields, phrases, excluded)]
         return ranked[:limit]
-
-    def _terms_of(self, chunk_id: str, fields) -> dict:
-        res = self._rows(self.client.get, self.target, ids=[chunk_id], output_fields=[f"{f}_terms" for f in fields])
-        return res[0] if res else {}
 
     @staticmethod
     def _passes(entity: dict, fields, phrases, excluded) -> bool:
@@ -548,7 +543,12 @@ class MilvusIndex:
     def marks(self, parsed: ParsedQuery, text: str) -> list[tuple[int, int]]:
         """Character spans of text holding a term of the query (a word, an OR alternative or a phrase's words;
         never an excluded word or a stopword)."""
-        wanted = {t for w in parsed.words for g in self.terms_by_position(w) for t in g}
+        wanted = self._marked.get(parsed)
+        if wanted is None:          # a snippet asks for each of its parts: the query's terms are read once
+            wanted = frozenset(t for w in parsed.words for g in self.terms_by_position(w) for t in g)
+            if len(self._marked) >= 256:
+                self._marked.clear()
+            self._marked[parsed] = wanted
         if not wanted or not text:
             return []
         return list(dict.fromkeys((t.char_offset_from, t.char_offset_to) for t in self.analysis.tokens(text)
@@ -594,7 +594,7 @@ class MilvusIndex:
         except Exception as e:      # noqa: BLE001
             if "Unsupported data type: 0" in str(e):
                 return []
-            return self._call(lambda: (_ for _ in ()).throw(e))
+            raise self._failed(e) from None
 
     def _call(self, fn, *args, **kwargs):
         if getattr(fn, "__self__", None) is self.client:
@@ -602,8 +602,10 @@ class MilvusIndex:
         try:
             return fn(*args, **kwargs)
         except Exception as e:      # noqa: BLE001 - pymilvus raises MilvusException, gRPC errors, OSError...
-            raise self.unavailable(f"Milvus at {redacted(self.uri) or 'its URI'} did not answer "
-                                   f"({_reason(e)})") from None
+            raise self._failed(e) from None
+
+    def _failed(self, e: Exception) -> Exception:
+        return self.unavailable(f"Milvus at {redacted(self.uri) or 'its URI'} did not answer ({_reason(e)})")
 
 
 class VectorLeg:
